@@ -1,0 +1,93 @@
+"""Hidden checks of exercise 03: fetch_all and fetch_all_settled."""
+
+import pytest
+
+from grader import expect
+from grader.probes import Probe
+
+GATHER = "asyncio.gather(*(fetch(item) for item in items))"
+SETTLED = "asyncio.gather(..., return_exceptions=True)"
+# Not in sorted order, and the later items finish first: order checks see the difference.
+ITEMS = ["kiwi", "fig", "pear", "apple"]
+DELAYS = {"kiwi": 4.0, "fig": 1.0, "pear": 3.0, "apple": 2.0}
+
+
+def slow_first():
+    return Probe(delay=DELAYS.__getitem__, result=str.upper)
+
+
+@pytest.mark.points(2)
+def test_fetch_all_runs_fetches_together(learner):
+    """fetch_all runs 3 fetches of 1 s in 1 s of loop time"""
+    fetch = Probe(delay=1.0)
+    call = learner.run("fetch_all", fetch, ["b", "c", "a"])
+    expect.results(call, [fetch.expected(i) for i in ["b", "c", "a"]], fetch, concept=GATHER)
+    expect.ran_together(call, fetch, concept=GATHER)
+
+
+@pytest.mark.points(1)
+def test_fetch_all_keeps_input_order(learner):
+    """fetch_all returns results in the order of items, not the order they finish"""
+    fetch = slow_first()
+    call = learner.run("fetch_all", fetch, ITEMS)
+    expect.results(call, [i.upper() for i in ITEMS], fetch, concept="asyncio.gather")
+
+
+@pytest.mark.points(1)
+def test_fetch_all_fetches_each_item_once(learner):
+    """fetch_all calls fetch once per item and leaves nothing running"""
+    items = ["b", "a", "b", "c"]  # a repeated item is fetched twice
+    fetch = Probe(delay=1.0)
+    call = learner.run("fetch_all", fetch, items)
+    expect.results(call, [fetch.expected(i) for i in items], fetch, concept=GATHER)
+    expect.each_item_once(call, fetch, items)
+    expect.no_leftovers(call, fetch)
+
+
+@pytest.mark.points(1)
+def test_fetch_all_handles_many_items(learner):
+    """fetch_all runs 50 fetches together and handles an empty list"""
+    items = [f"item-{n}" for n in range(50, 0, -1)]
+    fetch = Probe(delay=lambda item: 1.0 + int(item.split("-")[1]) % 5)
+    call = learner.run("fetch_all", fetch, items)
+    expect.results(call, [fetch.expected(i) for i in items], fetch, concept=GATHER)
+    expect.ran_together(call, fetch, concept=GATHER)
+    empty = learner.run("fetch_all", Probe(), [])
+    expect.results(empty, [], concept=GATHER)
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("failing", ["fig", "kiwi"], ids=["fails-first", "fails-last"])
+def test_fetch_all_lets_a_failure_out(learner, failing):
+    """fetch_all raises the exception of a failing fetch"""
+    error = LookupError(f"no such fruit: {failing}")
+    fetch = Probe(delay=DELAYS.__getitem__, errors={failing: error})
+    call = learner.run("fetch_all", fetch, ITEMS)
+    expect.raised(call, error, failing, advice="Don't catch it in fetch_all: asyncio.gather re-raises the first failure.")
+
+
+@pytest.mark.points(2)
+def test_settled_puts_exceptions_in_place(learner):
+    """fetch_all_settled returns each failure's exception in its place, the rest as results"""
+    errors = {"fig": LookupError("no fig"), "pear": TimeoutError("pear timed out")}
+    fetch = Probe(delay=DELAYS.__getitem__, result=str.upper, errors=errors)
+    call = learner.run("fetch_all_settled", fetch, ITEMS)
+    if call.run.error is not None:
+        raise expect.CheckFailed(
+            f"Called {call.text}, where fig and pear fail. It raised "
+            f"{expect.error_text(call.run.error)}; fetch_all_settled must never raise: "
+            "each failure's exception object goes in the list in its item's place.",
+            f"Use {SETTLED}.",
+        )
+    expected = ["KIWI", errors["fig"], errors["pear"], "APPLE"]
+    expect.results(call, expected, fetch, concept=SETTLED)
+    expect.each_item_once(call, fetch, ITEMS)
+
+
+@pytest.mark.points(1)
+def test_settled_runs_fetches_together(learner):
+    """fetch_all_settled runs its fetches at the same time too"""
+    fetch = Probe(delay=1.0, errors={"b": ValueError("bad b")})
+    call = learner.run("fetch_all_settled", fetch, ["c", "b", "a"])
+    expect.ran_together(call, fetch, concept=SETTLED)
+    expect.no_leftovers(call, fetch)

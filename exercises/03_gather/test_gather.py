@@ -1,0 +1,33 @@
+"""Visible tests of exercise 03. Run them with: pytest exercises/03_gather
+
+`fetch` here is a Probe: a fake async fetch that takes a set time of *virtual*
+loop time and records when each call starts and finishes. Virtual time makes
+"3 fetches of 1 s take 1 s" an exact, instant measurement.
+"""
+
+from grader import expect
+from grader.probes import Probe
+
+GATHER = "asyncio.gather(*(fetch(item) for item in items))"
+
+
+def test_fetch_all_returns_results_in_order(learner):
+    """fetch_all returns one result per item, in the order of items"""
+    fetch = Probe(delay={"slow": 3.0, "quick": 1.0}.__getitem__)
+    call = learner.run("fetch_all", fetch, ["slow", "quick"])
+    expect.results(call, ["result of slow", "result of quick"], fetch, concept="asyncio.gather")
+
+
+def test_fetch_all_runs_fetches_together(learner):
+    """3 fetches of 1 s take 1 s of loop time, not 3 s"""
+    fetch = Probe(delay=1.0)
+    call = learner.run("fetch_all", fetch, ["a", "b", "c"])
+    expect.ran_together(call, fetch, concept=GATHER)
+
+
+def test_fetch_all_settled_keeps_failures_in_place(learner):
+    """fetch_all_settled puts a failure's exception in its place and does not raise"""
+    error = ValueError("b is broken")
+    fetch = Probe(delay=1.0, errors={"b": error})
+    call = learner.run("fetch_all_settled", fetch, ["a", "b", "c"])
+    expect.results(call, ["result of a", error, "result of c"], fetch, concept="return_exceptions=True")

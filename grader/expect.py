@@ -1,0 +1,136 @@
+"""Expectations shared by checks: each reads what a run and its probes recorded and,
+when it is not right, raises CheckFailed saying what happened and what to use."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from typing import Any, Iterable
+
+from grader.failure import CheckFailed  # noqa: F401  (checks raise it through here)
+from grader.learner import Call, error_text
+from grader.learner import short as _describe
+from grader.probes import Probe
+
+EXACT = 1e-6  # loop time is virtual: correct code hits the expected figure exactly
+
+
+def results(call: Call, expected: list[Any], probe: Probe | None = None, *, concept: str) -> list[Any]:
+    """The call returned ``expected`` (a list, in input order); say how it differs if not."""
+    got = call.result()
+    if probe is not None and probe.foreign_loop:
+        raise CheckFailed(
+            f"Called {call.text}. The {probe.name} you were given was awaited on another event loop "
+            "(asyncio.run or a new loop inside your code). Await it in your own coroutine."
+        )
+    items = list(got) if isinstance(got, (list, tuple)) else None
+    if items is not None and any(inspect.iscoroutine(v) for v in items):
+        raise CheckFailed(
+            f"Called {call.text}. It returned coroutine objects instead of results: the calls "
+            f"were made but never awaited (a forgotten await).",
+            f"Await them, all together: {concept}.",
+        )
+    if items is not None and any(isinstance(v, asyncio.Future) for v in items):
+        raise CheckFailed(
+            f"Called {call.text}. It returned Task objects instead of their results.",
+            "Await the tasks (or asyncio.gather them) and return what they produce.",
+        )
+    if not isinstance(got, list):
+        raise CheckFailed(f"Called {call.text}. It returned {_describe(got)} ({type(got).__name__}); expected a list: {_describe(expected)}.")
+    if got != expected and probe is not None and sorted(map(repr, got)) == sorted(map(repr, expected)):
+        finished = [probe.expected(item) for item in probe.ended]
+        if got == finished:
+            raise CheckFailed(
+                f"Called {call.text}. The results came back in the order the calls finished, "
+                f"{_describe(got)}, not in the order of the items: expected {_describe(expected)}.",
+                f"Keep the input order: {concept} returns results in the order you pass the awaitables.",
+            )
+        raise CheckFailed(f"Called {call.text}. Returned the right results in the wrong order: {_describe(got)}, expected {_describe(expected)}.")
+    if got != expected:
+        raise CheckFailed(f"Called {call.text}. Returned {_describe(got)}, expected {_describe(expected)}.")
+    return got
+
+
+def ran_together(call: Call, probe: Probe, *, concept: str) -> None:
+    """Every call of ``probe`` ran at the same time: loop time is the slowest delay, all in flight at once."""
+    n = len(probe.calls)
+    slowest = max(probe.delay(item) for item in probe.calls)
+    total = sum(probe.delay(item) for item in probe.calls)
+    took = call.loop_time
+    if abs(took - slowest) <= EXACT and probe.peak == n:
+        return
+    if took + EXACT < slowest:  # returned before its calls could finish
+        no_leftovers(call, probe)
+    what = f"{n} {probe.name} calls of {_seconds(slowest)}" if len({probe.delay(i) for i in probe.calls}) == 1 else f"{n} {probe.name} calls"
+    if probe.peak <= 1 and abs(took - total) <= EXACT:
+        raise CheckFailed(
+            f"Called {call.text}. {what} took {took:.1f} s of loop time: they ran one after another. "
+            f"Together they take {slowest:.1f} s, the time of the slowest.",
+            f"Start them all before awaiting any: {concept}.",
+        )
+    raise CheckFailed(
+        f"Called {call.text}. {what} took {took:.1f} s of loop time with at most {probe.peak} running at once; "
+        f"all {n} at the same time take {slowest:.1f} s.",
+        f"Start them all before awaiting any: {concept}.",
+    )
+
+
+def each_item_once(call: Call, probe: Probe, items: Iterable[Any]) -> None:
+    """``probe`` was called exactly once per item."""
+    wanted = sorted(map(repr, items))
+    made = sorted(map(repr, probe.calls))
+    if made != wanted:
+        extra = [c for c in set(made) if made.count(c) > wanted.count(c)]
+        missing = [c for c in set(wanted) if made.count(c) < wanted.count(c)]
+        parts = []
+        if missing:
+            parts.append(f"never called for {', '.join(sorted(missing))}")
+        if extra:
+            parts.append(f"called more than once for {', '.join(sorted(extra))}")
+        raise CheckFailed(f"Called {call.text}. {probe.name} was {' and '.join(parts)}: call it once per item.")
+
+
+def no_leftovers(call: Call, probe: Probe) -> None:
+    """Nothing was left behind: every call awaited, no task still running after the return."""
+    unawaited = probe.never_awaited()
+    if unawaited:
+        raise CheckFailed(
+            f"Called {call.text}. {unawaited} of the {probe.name}(...) calls were made but never awaited, "
+            "so they never ran.",
+            "Every coroutine you create must be awaited (directly, or through gather or a task).",
+        )
+    if call.run.leaked:
+        raise CheckFailed(
+            f"Called {call.text}. It returned while {len(call.run.leaked)} task(s) it started were still "
+            f"running ({', '.join(call.run.leaked)}): tasks created but not awaited.",
+            "Await every task you create before returning (gather them, or use a TaskGroup).",
+        )
+
+
+def raised(call: Call, error: BaseException, item: Any, *, advice: str) -> None:
+    """The call raised ``error`` itself (also accepted inside an ExceptionGroup, as TaskGroup raises)."""
+    got = call.run.error
+    if got is None:
+        raise CheckFailed(
+            f"Called {call.text}, where the call for {_describe(item)} fails with {error_text(error)}. "
+            f"It returned {_describe(call.run.value)} instead of raising: the exception was swallowed.",
+            advice,
+        )
+    if not _contains(got, error):
+        raise CheckFailed(
+            f"Called {call.text}. Expected the {error_text(error)} raised by the failing call to propagate; "
+            f"it raised {error_text(got)} at {call.where(got)} instead.",
+            advice,
+        )
+
+
+def _contains(raised_error: BaseException, wanted: BaseException) -> bool:
+    if raised_error is wanted:
+        return True
+    if isinstance(raised_error, BaseExceptionGroup):
+        return any(_contains(e, wanted) for e in raised_error.exceptions)
+    return False
+
+
+def _seconds(value: float) -> str:
+    return f"{value:g} s"

@@ -1,0 +1,20 @@
+"""The one failure type of the kit: what was observed, what was expected, what to use."""
+
+from __future__ import annotations
+
+
+class CheckFailed(AssertionError):
+    """A check's verdict, written for the learner.
+
+    ``message`` says what happened and what was expected; ``advice`` (optional) names
+    the concept to reach for. The pytest plugin prints exactly this text, never a
+    traceback of the harness.
+    """
+
+    def __init__(self, message: str, advice: str | None = None) -> None:
+        self.message = message.strip()
+        self.advice = advice.strip() if advice else None
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return f"{self.message}\n{self.advice}" if self.advice else self.message

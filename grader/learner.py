@@ -1,0 +1,182 @@
+"""The learner's side of a check: load their module by path, call their coroutines."""
+
+from __future__ import annotations
+
+import importlib.util
+import inspect
+import reprlib
+import sys
+import traceback
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Callable
+
+from grader import messages
+from grader.catalog import Exercise
+from grader.failure import CheckFailed
+from grader.loop import CALLBACK_BUDGET, Run, run_coroutine
+from grader.scan import blocking_calls
+
+_repr = reprlib.Repr()
+_repr.maxstring = 40
+_repr.maxlist = 8
+
+
+def short(value: Any) -> str:
+    """A repr cut to a readable length."""
+    return _repr.repr(value)
+
+
+def describe_call(function: str, args: tuple) -> str:
+    """``fetch_all(fetch, ['b', 'a', 'c'])``: callables show by name, values by a short repr."""
+    shown = [_name_of(arg) if callable(arg) else short(arg) for arg in args]
+    return f"{function}({', '.join(shown)})"
+
+
+def _name_of(function: Callable) -> str:
+    return str(getattr(function, "name", None) or getattr(function, "__name__", "function"))
+
+
+def error_text(error: BaseException) -> str:
+    text = str(error)
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+class Learner:
+    """One exercise of one submission, as a check sees it."""
+
+    def __init__(self, exercise: Exercise, folder: Path) -> None:
+        self.exercise = exercise
+        self.folder = folder
+        self.path = (folder / exercise.filename).resolve()
+        self._module: ModuleType | None = None
+
+    @property
+    def files(self) -> frozenset[str]:
+        return frozenset({str(self.path)})
+
+    @property
+    def module(self) -> ModuleType:
+        if self._module is None:
+            self._module = load_module(self.path, self.exercise)
+        return self._module
+
+    def function(self, name: str) -> Callable[..., Any]:
+        found = getattr(self.module, name, None)
+        if not callable(found):
+            raise CheckFailed(messages.MISSING_FUNCTION.format(file=self.exercise.filename, function=name))
+        return found
+
+    def run(self, name: str, *args: Any, limit: float = 60.0, hang_causes: tuple[str, ...] = ()) -> Call:
+        """Call ``name(*args)`` on a virtual-time loop; fail at once on anything that is never right.
+
+        Blocking calls, a held loop, a hang, a busy wait, a non-async function, a nested
+        ``asyncio.run`` and an unimplemented stub each raise CheckFailed with their message.
+        What the function returned or raised is left to the check.
+        """
+        function = self.function(name)
+        call = Call(name, describe_call(name, args), run_coroutine(lambda: function(*args), files=self.files, limit=limit), self)
+        call.fail_on_harness_findings(limit, hang_causes)
+        return call
+
+
+class Call:
+    """One finished run of a learner function, with the checks every run gets."""
+
+    def __init__(self, function: str, text: str, run: Run, learner: Learner) -> None:
+        self.function = function
+        self.text = text
+        self.run = run
+        self.learner = learner
+
+    @property
+    def loop_time(self) -> float:
+        return self.run.loop_time
+
+    def where(self, error: BaseException) -> str:
+        frames = traceback.extract_tb(error.__traceback__)
+        inside = [f for f in frames if f.filename in self.learner.files]
+        if not inside:
+            return f"{self.learner.exercise.filename} (no line of yours on the stack)"
+        last = inside[-1]
+        return f"{Path(last.filename).name}:{last.lineno} (`{(last.line or '').strip()}`)"
+
+    def fail_on_harness_findings(self, limit: float, hang_causes: tuple[str, ...]) -> None:
+        run, exercise = self.run, self.learner.exercise
+        if run.not_awaitable is not None or (run.finished and run.error is None and inspect.isawaitable(run.value)):
+            got = run.not_awaitable if run.not_awaitable is not None else run.value
+            raise CheckFailed(messages.NOT_ASYNC.format(function=self.function, got=short(got)))
+        if run.blocking:
+            first = run.blocking[0]
+            key = next((k for k in messages.BLOCKING_ADVICE if first.what.startswith(k)), "default")
+            where = str(first.where) if first.where else exercise.filename
+            raise CheckFailed(
+                messages.BLOCKING_CALL.format(call=self.text, what=first.what, where=where),
+                messages.BLOCKING_ADVICE[key],
+            )
+        if run.held:
+            worst = max(run.held, key=lambda h: h.real)
+            where = f" (it paused next at {worst.where})" if worst.where else ""
+            found = [f"{f.what} at {exercise.filename}:{f.line}" for f in blocking_calls(self.learner.path)]
+            extra = "\n" + messages.STATIC_FINDINGS.format(findings=", ".join(found)) if found else ""
+            raise CheckFailed(
+                messages.LOOP_HELD.format(call=self.text, real=worst.real, cpu=worst.cpu, where=where) + extra,
+                messages.LOOP_HELD_ADVICE,
+            )
+        if isinstance(run.error, NotImplementedError) and self._raised_in_learner(run.error):
+            raise CheckFailed(messages.NOT_IMPLEMENTED.format(function=self.function, readme=exercise.readme))
+        if isinstance(run.error, RuntimeError) and _is_nested_run(run.error):
+            raise CheckFailed(messages.NESTED_RUN.format(call=self.text, what=_nested_what(run.error)))
+        if run.busy:
+            raise CheckFailed(messages.BUSY_WAIT.format(call=self.text, callbacks=CALLBACK_BUDGET), messages.BUSY_WAIT_ADVICE)
+        if run.hung:
+            text = messages.HUNG.format(call=self.text, limit=limit, expected="")
+            if run.ignored_cancel:
+                text += messages.IGNORED_CANCEL
+            causes = hang_causes or messages.DEFAULT_HANG_CAUSES
+            raise CheckFailed(text, messages.HUNG_ADVICE.format(causes="; ".join(causes)))
+
+    def _raised_in_learner(self, error: BaseException) -> bool:
+        frames = traceback.extract_tb(error.__traceback__)
+        return bool(frames) and frames[-1].filename in self.learner.files
+
+    def result(self) -> Any:
+        """The returned value; an exception the learner's code raised fails the check, with its line."""
+        if self.run.error is not None:
+            raise CheckFailed(messages.RAISED.format(call=self.text, error=error_text(self.run.error), where=self.where(self.run.error)))
+        return self.run.value
+
+
+def _is_nested_run(error: RuntimeError) -> bool:
+    text = str(error)
+    return "cannot be called from a running event loop" in text or "This event loop is already running" in text
+
+
+def _nested_what(error: RuntimeError) -> str:
+    return "asyncio.run()" if "asyncio.run()" in str(error) else "loop.run_until_complete()"
+
+
+def load_module(path: Path, exercise: Exercise) -> ModuleType:
+    """Import the learner's file by path under a private name; failures become one line."""
+    folder = path.parent
+    if not path.is_file():
+        raise CheckFailed(
+            messages.MISSING_FILE.format(file=path.name, folder=folder, stub=f"exercises/{exercise.name}/{path.name}")
+        )
+    name = f"awaitlings_learner_{exercise.name}_{exercise.module}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # pickling (process pools) finds functions by module name
+    try:
+        spec.loader.exec_module(module)
+    except SyntaxError as error:
+        del sys.modules[name]
+        raise CheckFailed(
+            messages.SYNTAX_ERROR.format(file=path.name, line=error.lineno, msg=error.msg)
+        ) from None
+    except (Exception, SystemExit, KeyboardInterrupt) as error:
+        del sys.modules[name]
+        frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename == str(path)]
+        line = frames[-1].lineno if frames else "?"
+        raise CheckFailed(messages.IMPORT_FAILED.format(file=path.name, line=line, error=error_text(error))) from None
+    return module

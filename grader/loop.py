@@ -1,0 +1,132 @@
+"""Run learner coroutines on a virtual-time loop, with every guard in place.
+
+``run_coroutine`` never raises for what the learner's code does: it returns a
+``Run`` holding the value or exception and everything the guards observed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import time
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Awaitable, Callable
+
+import looptime
+
+from grader.blocking import BlockingCall, BudgetExceeded, HeldLoop, Recorder, guard_calls, watch_loop
+
+CALLBACK_BUDGET = 200_000  # far above what a correct solution needs; a busy wait passes it
+CLEANUP_BUDGET = 20_000
+CLEANUP_TIME = 5.0  # seconds of loop time granted to cancelled tasks to finish
+
+current_loop: contextvars.ContextVar[asyncio.AbstractEventLoop | None] = contextvars.ContextVar(
+    "awaitlings_loop", default=None
+)
+
+
+@dataclass
+class Run:
+    """What happened when a coroutine ran: result, timing and what the guards saw."""
+
+    value: Any = None
+    error: BaseException | None = None
+    loop_time: float = 0.0
+    real_time: float = 0.0
+    hung: bool = False  # still running at the loop-time limit
+    ignored_cancel: bool = False  # ... and still running after being cancelled
+    busy: bool = False  # passed the callback budget: polling without time passing
+    not_awaitable: Any = None  # what the function returned, if it was not a coroutine
+    blocking: list[BlockingCall] = field(default_factory=list)
+    held: list[HeldLoop] = field(default_factory=list)
+    leaked: list[str] = field(default_factory=list)  # tasks still pending when it returned
+
+    @property
+    def finished(self) -> bool:
+        return not (self.hung or self.busy)
+
+
+def _drain(loop: asyncio.AbstractEventLoop, tasks: set[asyncio.Task], budget: list[int]) -> set[asyncio.Task]:
+    """Cancel ``tasks`` and let them unwind for a bounded time; return those that refused."""
+    for task in tasks:
+        task.cancel()
+    budget[0] = CLEANUP_BUDGET
+    try:
+        loop.run_until_complete(asyncio.wait(tasks, timeout=CLEANUP_TIME))
+    except BudgetExceeded:
+        pass
+    stuck = {t for t in tasks if not t.done()}
+    for task in stuck:
+        task._log_destroy_pending = False  # we report it ourselves
+    for task in tasks - stuck:
+        if not task.cancelled():
+            task.exception()  # mark retrieved: the check reports what matters
+    return stuck
+
+
+def run_coroutine(
+    start: Callable[[], Awaitable[Any]],
+    *,
+    files: frozenset[str],
+    limit: float = 60.0,
+    budget: int = CALLBACK_BUDGET,
+) -> Run:
+    """Run ``start()`` (a call of the learner's coroutine function) to completion.
+
+    ``limit`` is in seconds of loop time: virtual, so a generous limit costs nothing.
+    ``files`` are the learner's source files; blocking calls are looked for in them.
+    """
+    run = Run()
+    recorder = Recorder(files)
+    loop = looptime.new_event_loop()
+    token = current_loop.set(loop)
+    left = [budget]
+
+    async def main() -> Any:
+        awaitable = start()
+        if not isinstance(awaitable, Awaitable):
+            run.not_awaitable = awaitable
+            return None
+        return await awaitable
+
+    real0 = time.perf_counter()
+    t0 = loop.time()
+    try:
+        with watch_loop(loop, recorder, left), guard_calls(recorder), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # "coroutine ... was never awaited"
+            task = loop.create_task(main(), name="learner")
+            try:
+                loop.run_until_complete(asyncio.wait({task}, timeout=limit))
+            except BudgetExceeded:
+                run.busy = True
+            run.loop_time = loop.time() - t0
+            if not task.done():
+                run.hung = not run.busy
+                run.ignored_cancel = bool(_drain(loop, {task}, left))
+            elif task.cancelled():
+                run.error = asyncio.CancelledError()
+            elif task.exception() is not None:
+                run.error = task.exception()
+            else:
+                run.value = task.result()
+            others = {t for t in asyncio.all_tasks(loop) if not t.done()}
+            run.leaked = sorted(getattr(t.get_coro(), "__qualname__", t.get_name()) for t in others)
+            if others:
+                _drain(loop, others, left)
+            try:
+                left[0] = CLEANUP_BUDGET
+                loop.run_until_complete(asyncio.wait_for(loop.shutdown_asyncgens(), CLEANUP_TIME))
+            except (BudgetExceeded, Exception):
+                pass
+    finally:
+        run.real_time = time.perf_counter() - real0
+        executor = getattr(loop, "_default_executor", None)
+        if executor is not None:  # never wait for a learner's stuck thread
+            executor.shutdown(wait=False, cancel_futures=True)
+            loop._default_executor = None
+        loop.close()
+        current_loop.reset(token)
+    run.blocking = recorder.calls
+    run.held = recorder.held
+    return run

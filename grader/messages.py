@@ -1,0 +1,68 @@
+"""Every learner-facing text of the harness, in one place (the kit's tests import them).
+
+Exercise-specific verdicts live beside their checks; these are the ones any exercise
+can meet. Placeholders are filled with ``str.format``.
+"""
+
+NOT_IMPLEMENTED = "{function} is not implemented yet — see {readme}"
+MISSING_FILE = "{file} is missing from {folder}: put your solution in that file (the stub is {stub})."
+MISSING_FUNCTION = (
+    "{file} has no function named {function}. Did you rename or delete it? "
+    "The tests call {function}(...) as the stub defines it."
+)
+SYNTAX_ERROR = "{file}:{line}: SyntaxError: {msg}. Python could not read your file; fix that line first."
+IMPORT_FAILED = "{file}:{line}: importing your file raised {error}. Code at the top level of a module runs on import."
+NOT_ASYNC = (
+    "{function} must be a coroutine function (async def): calling it returned {got} "
+    "instead of a coroutine."
+)
+RAISED = "Called {call}. It raised {error} at {where}."
+NESTED_RUN = (
+    "Called {call}. It called {what} while the event loop was already running. "
+    "Inside async def, await the coroutine instead: asyncio.run() starts a loop, and only "
+    "the outermost code (not a coroutine) may do that."
+)
+BLOCKING_CALL = (
+    "Called {call}. It made a blocking call, {what}, at {where}: while it runs the event loop "
+    "is frozen and nothing else can make progress."
+)
+BLOCKING_ADVICE = {
+    "time.sleep": "Use `await asyncio.sleep(...)`, which pauses only this coroutine.",
+    "requests": "Use an async HTTP client (aiohttp), or run the call in a thread with asyncio.to_thread.",
+    "default": "Use the async equivalent, or move the call to a thread with `await asyncio.to_thread(...)`.",
+}
+LOOP_HELD = (
+    "Called {call}. One step of your code held the event loop for {real:.2f} s of real time "
+    "({cpu:.2f} s of it computing) without reaching an await{where}: every other coroutine "
+    "was frozen meanwhile."
+)
+LOOP_HELD_ADVICE = (
+    "Look for a loop with no await in it, heavy computation, or a blocking call. "
+    "Pause with `await ...`, or move the work off the loop with asyncio.to_thread / run_in_executor."
+)
+STATIC_FINDINGS = "Blocking calls in your async code: {findings}."
+HUNG = (
+    "Called {call}. It had not finished after {limit:g} s of loop time{expected}: it is waiting "
+    "for something that never happens."
+)
+HUNG_ADVICE = "Likely causes: {causes}."
+DEFAULT_HANG_CAUSES = (
+    "a missing await",
+    "a task or future that nothing ever completes",
+    "a loop (a consumer, a retry) that never ends",
+)
+BUSY_WAIT = (
+    "Called {call}. It kept the event loop spinning ({callbacks:,} steps) without time ever "
+    "passing: a loop like `while not done: await asyncio.sleep(0)` polls forever."
+)
+BUSY_WAIT_ADVICE = "Wait for the thing itself (await the task, an Event, a Queue) instead of polling."
+IGNORED_CANCEL = " When it was cancelled it did not stop: CancelledError was caught and not re-raised."
+FOREIGN_LOOP = (
+    "Called {call}. The {probe} you were given was awaited on a different event loop "
+    "(asyncio.run or a new loop inside your code). Await it directly in your coroutine."
+)
+REAL_TIMEOUT = (
+    "This check did not finish within {limit:g} s of real time, so it was stopped. "
+    "Your code is stuck in a loop that never reaches an await (a busy loop), or in a call "
+    "that blocks for a long time."
+)

@@ -1,0 +1,142 @@
+"""The awaitlings pytest plugin.
+
+- ``--submission PATH``: where tests and checks load the learner's modules from.
+- ``learner`` fixture: the exercise of the test file's folder, in that submission.
+- ``points(n)`` marker: a graded check worth n points.
+- Failures of learner code print the check's message, not a traceback.
+- ``--awaitlings-record FILE``: one JSON line per check, written as it ends.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from grader import catalog, messages
+from grader.failure import CheckFailed
+from grader.records import Record, RecordWriter
+
+MESSAGE_LIMIT = 2000  # characters of a failure kept in a record
+
+_writer_key = pytest.StashKey[RecordWriter]()
+_submission_key = pytest.StashKey[Path]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("awaitlings")
+    group.addoption(
+        "--submission",
+        metavar="PATH",
+        help="folder holding the learner's NN_topic folders (default: exercises). "
+        "Use --submission solutions to run against the reference solutions.",
+    )
+    group.addoption("--awaitlings-record", metavar="FILE", help="append one JSON line per check to FILE")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "points(n): a graded check worth n points")
+    config.addinivalue_line("filterwarnings", "ignore:coroutine .* was never awaited:RuntimeWarning")
+    chosen = config.getoption("submission")
+    base = Path(config.invocation_params.dir) if chosen else config.rootpath
+    config.stash[_submission_key] = (base / (chosen or "exercises")).resolve()
+    record = config.getoption("awaitlings_record")
+    if record:
+        config.stash[_writer_key] = RecordWriter(Path(record))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    writer = config.stash.get(_writer_key, None)
+    if writer is not None:
+        writer.close()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"awaitlings: checking the submission in {config.stash[_submission_key]}"
+
+
+@pytest.fixture
+def learner(request: pytest.FixtureRequest):
+    """The learner's side of this test's exercise (named by the test file's folder)."""
+    from grader.learner import Learner
+
+    folder = Path(request.path).parent
+    exercise = catalog.load(request.config.rootpath / "exercises" / folder.name)
+    return Learner(exercise, request.config.stash[_submission_key] / folder.name)
+
+
+class LearnerMessage:
+    """A report body that prints a check's message as it is, and feeds the short summary."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.reprcrash = self  # pytest's short summary reads reprcrash.message
+        self.message = text.splitlines()[0] if text else ""
+
+    def toterminal(self, out) -> None:
+        for line in self.text.splitlines():
+            out.line(line, red=True, bold=False)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def _message_for(excinfo: pytest.ExceptionInfo, item: pytest.Item) -> str | None:
+    """The learner-facing text of a failure, or None to keep pytest's own report."""
+    error = excinfo.value
+    if isinstance(error, CheckFailed):
+        return str(error)
+    if excinfo.typename == "Failed" and str(error).startswith("Timeout"):
+        return messages.REAL_TIMEOUT.format(limit=_timeout_of(item))
+    return None
+
+
+def _timeout_of(item: pytest.Item) -> float:
+    marker = item.get_closest_marker("timeout")
+    if marker and marker.args:
+        return float(marker.args[0])
+    return float(item.config.getini("timeout") or 0)
+
+
+def _points(item: pytest.Item) -> float:
+    marker = item.get_closest_marker("points")
+    return float(marker.args[0]) if marker and marker.args else 0.0
+
+
+def _record(item: pytest.Item, outcome: str, message: str, duration: float) -> Record:
+    function = getattr(item, "function", None)
+    doc = (function.__doc__ or "").strip().splitlines() if function else []
+    max_points = _points(item)
+    return Record(
+        exercise=Path(item.path).parent.name,
+        check=item.name,
+        title=doc[0] if doc else item.name,
+        nodeid=item.nodeid,
+        points=max_points if outcome == "passed" else 0.0,
+        max_points=max_points,
+        outcome=outcome,
+        message=message,
+        duration=round(duration, 4),
+    )
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    writer = session.config.stash.get(_writer_key, None)
+    if writer is not None:
+        for item in session.items:
+            writer.write(_record(item, "collected", "", 0.0))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    report = yield
+    if call.excinfo is not None and report.failed:
+        text = _message_for(call.excinfo, item)
+        if text is not None:
+            report.longrepr = LearnerMessage(text)
+            report.sections = [s for s in report.sections if "stderr" not in s[0]]  # timeout stack dumps
+    writer = item.config.stash.get(_writer_key, None)
+    if writer is not None and (call.when == "call" or (call.when == "setup" and not report.passed)):
+        message = report.longreprtext[:MESSAGE_LIMIT] if report.failed else ""
+        writer.write(_record(item, report.outcome, message, call.duration))
+    return report

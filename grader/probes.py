@@ -1,0 +1,115 @@
+"""Probes: async fakes handed to learner code that record what happened to them."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from dataclasses import dataclass
+from typing import Any, Callable, Coroutine, Hashable
+
+from grader.loop import current_loop
+
+
+@dataclass(frozen=True)
+class Event:
+    """One thing a probe saw, at a loop time counted from the probe's first call."""
+
+    kind: str  # "start", "finish", "fail", "cancel"
+    item: Any
+    at: float
+
+
+class ForeignLoop(RuntimeError):
+    """A probe was awaited on an event loop other than the one the check started."""
+
+
+class Probe:
+    """An async callable ``probe(item)`` that takes ``delay(item)`` seconds of loop time.
+
+    It returns ``result(item)``, or raises ``errors[item]`` after the delay. It records
+    every call, start, finish and cancellation, and the peak number of calls in flight.
+    """
+
+    def __init__(
+        self,
+        name: str = "fetch",
+        *,
+        delay: float | Callable[[Any], float] = 1.0,
+        result: Callable[[Any], Any] = lambda item: f"result of {item}",
+        errors: dict[Hashable, BaseException] | None = None,
+    ) -> None:
+        self.name = name
+        self._delay = delay if callable(delay) else (lambda _item, d=delay: d)
+        self._result = result
+        self.errors = dict(errors or {})
+        self.calls: list[Any] = []
+        self.events: list[Event] = []
+        self.in_flight = 0
+        self.peak = 0
+        self.foreign_loop = False
+        self._origin: float | None = None
+        self._unstarted: list[Coroutine] = []
+
+    def delay(self, item: Any) -> float:
+        return self._delay(item)
+
+    def expected(self, item: Any) -> Any:
+        """What a call with ``item`` returns (the exception object if it fails)."""
+        return self.errors.get(item) if item in self.errors else self._result(item)
+
+    def __call__(self, item: Any) -> Coroutine[Any, Any, Any]:
+        self.calls.append(item)
+        coroutine = self._run(item)
+        coroutine.__qualname__ = f"{self.name}({item!r})"  # how a leaked task is named to the learner
+        self._unstarted.append(coroutine)
+        return coroutine
+
+    def _now(self) -> float:
+        now = asyncio.get_running_loop().time()
+        if self._origin is None:
+            self._origin = now
+        return now - self._origin
+
+    async def _run(self, item: Any) -> Any:
+        if asyncio.get_running_loop() is not current_loop.get():
+            self.foreign_loop = True
+            raise ForeignLoop(f"{self.name}({item!r}) awaited on a foreign event loop")
+        self.events.append(Event("start", item, self._now()))
+        self.in_flight += 1
+        self.peak = max(self.peak, self.in_flight)
+        try:
+            await asyncio.sleep(self.delay(item))
+            if item in self.errors:
+                self.events.append(Event("fail", item, self._now()))
+                raise self.errors[item]
+            self.events.append(Event("finish", item, self._now()))
+            return self._result(item)
+        except asyncio.CancelledError:
+            self.events.append(Event("cancel", item, self._now()))
+            raise
+        finally:
+            self.in_flight -= 1
+
+    # --- what the checks read -------------------------------------------------
+
+    @property
+    def started(self) -> list[Any]:
+        return [e.item for e in self.events if e.kind == "start"]
+
+    @property
+    def ended(self) -> list[Any]:
+        """Items in the order their calls returned or raised."""
+        return [e.item for e in self.events if e.kind in ("finish", "fail")]
+
+    def never_awaited(self) -> int:
+        """How many coroutines the probe handed out were never awaited (and close them)."""
+        fresh = [c for c in self._unstarted if inspect.getcoroutinestate(c) == inspect.CORO_CREATED]
+        for coroutine in fresh:
+            coroutine.close()
+        self._unstarted.clear()
+        return len(fresh)
+
+    def spans(self) -> list[tuple[Any, float, float | None]]:
+        """(item, start, end) per started call, in start order; end None if it never ended."""
+        ends = {e.item: e.at for e in self.events if e.kind != "start"}
+        return [(e.item, e.at, ends.get(e.item)) for e in self.events if e.kind == "start"]

@@ -1,0 +1,61 @@
+"""Known submissions in tests/submissions/NN_topic/*.py and what each must score.
+
+Each file starts with comment lines that state its verdicts:
+  # expect: pass                          every check passes
+  # expect-fail: CHECK: MESSAGE FRAGMENT  CHECK fails and its message contains the fragment
+  # expect-pass: CHECK                    CHECK passes (what the mistake does not break)
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grader import catalog
+
+CASES = Path(__file__).parent / "submissions"
+HEADER = re.compile(r"^# expect(?:-(fail|pass))?: (.*)$")
+
+
+@dataclass
+class Case:
+    exercise: catalog.Exercise
+    path: Path
+    all_pass: bool = False
+    fails: dict[str, str] = field(default_factory=dict)
+    passes: list[str] = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        return f"{self.exercise.name}/{self.path.stem}"
+
+    def install(self, submission: Path) -> None:
+        """Lay the file out as a learner's submission of its exercise."""
+        folder = submission / self.exercise.name
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copy(self.path, folder / self.exercise.filename)
+
+
+def parse(path: Path) -> Case:
+    case = Case(catalog.find(path.parent.name), path)
+    for line in path.read_text().splitlines():
+        match = HEADER.match(line)
+        if not match:
+            break
+        kind, text = match.groups()
+        if kind is None:
+            case.all_pass = text.strip() == "pass"
+        elif kind == "fail":
+            check, _, fragment = text.partition(": ")
+            case.fails[check.strip()] = fragment.strip()
+        else:
+            case.passes.append(text.strip())
+    if not (case.all_pass or case.fails):
+        raise ValueError(f"{path}: no '# expect' header")
+    return case
+
+
+def all_cases() -> list[Case]:
+    return [parse(p) for p in sorted(CASES.glob("*/*.py"))]

@@ -1,0 +1,39 @@
+"""Known wrong submissions fail the named checks with the expected message;
+known correct ones pass every check."""
+
+import pytest
+
+from grader.runner import run_pytest
+from submission_cases import all_cases
+
+CASES = all_cases()
+
+
+def _check_name(nodeid: str) -> str:
+    return nodeid.split("::")[-1]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_known_submission(case, tmp_path):
+    case.install(tmp_path)
+    outcome = run_pytest([f"checks/{case.exercise.name}"], tmp_path)
+    verdicts = {_check_name(r.nodeid): r for r in outcome.records.values()}
+    assert verdicts, f"no check reported:\n{outcome.output}"
+    if case.all_pass:
+        failed = {name: r.message for name, r in verdicts.items() if r.outcome != "passed"}
+        assert not failed, f"a correct solution failed checks: {failed}"
+    for check, fragment in case.fails.items():
+        assert check in verdicts, f"no check named {check}; have {sorted(verdicts)}"
+        record = verdicts[check]
+        assert record.outcome == "failed", f"{check} passed a wrong solution"
+        assert fragment in record.message, f"{check} said:\n{record.message}\nexpected to contain: {fragment}"
+        assert "Traceback" not in record.message and "grader/" not in record.message
+    for check in case.passes:
+        assert verdicts[check].outcome == "passed", f"{check}: {verdicts[check].message}"
+
+
+@pytest.mark.parametrize("exercise", sorted({c.exercise.name for c in CASES}))
+def test_every_exercise_has_enough_cases(exercise):
+    wrong = [c for c in CASES if c.exercise.name == exercise and not c.all_pass]
+    right = [c for c in CASES if c.exercise.name == exercise and c.all_pass]
+    assert len(wrong) >= 4 and len(right) >= 2, f"{exercise}: {len(wrong)} wrong, {len(right)} correct"
