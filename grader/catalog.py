@@ -7,7 +7,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-KIT_ROOT = Path(__file__).resolve().parent.parent
+KIT_ROOT = Path(__file__).resolve().parent.parent  # the kit this package was installed from (-e)
 EXERCISE_DIR = re.compile(r"^(\d\d)_[a-z0-9_]+$")
 
 

@@ -18,3 +18,8 @@ class CheckFailed(AssertionError):
 
     def __str__(self) -> str:
         return f"{self.message}\n{self.advice}" if self.advice else self.message
+
+
+def is_time_limit(error: BaseException) -> bool:
+    """Whether ``error`` is pytest-timeout stopping a check (it raises pytest's Failed)."""
+    return type(error).__name__ == "Failed" and str(error).startswith("Timeout")

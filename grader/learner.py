@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 from grader import messages
 from grader.catalog import Exercise
-from grader.failure import CheckFailed
+from grader.failure import CheckFailed, is_time_limit
 from grader.loop import CALLBACK_BUDGET, Run, run_coroutine
 from grader.scan import blocking_calls
 
@@ -45,11 +45,11 @@ def error_text(error: BaseException) -> str:
 class Learner:
     """One exercise of one submission, as a check sees it."""
 
-    def __init__(self, exercise: Exercise, folder: Path) -> None:
+    def __init__(self, exercise: Exercise, folder: Path, loaded: dict[Path, ModuleType | CheckFailed]) -> None:
         self.exercise = exercise
         self.folder = folder
         self.path = (folder / exercise.filename).resolve()
-        self._module: ModuleType | None = None
+        self._loaded = loaded  # the session's modules (or load failures) by path
 
     @property
     def files(self) -> frozenset[str]:
@@ -57,9 +57,16 @@ class Learner:
 
     @property
     def module(self) -> ModuleType:
-        if self._module is None:
-            self._module = load_module(self.path, self.exercise)
-        return self._module
+        """The learner's module, imported once per test session."""
+        if self.path not in self._loaded:
+            try:
+                self._loaded[self.path] = load_module(self.path, self.exercise)
+            except CheckFailed as failure:
+                self._loaded[self.path] = failure
+        found = self._loaded[self.path]
+        if isinstance(found, CheckFailed):
+            raise CheckFailed(found.message, found.advice)
+        return found
 
     def function(self, name: str) -> Callable[..., Any]:
         found = getattr(self.module, name, None)
@@ -67,7 +74,9 @@ class Learner:
             raise CheckFailed(messages.MISSING_FUNCTION.format(file=self.exercise.filename, function=name))
         return found
 
-    def run(self, name: str, *args: Any, limit: float = 60.0, hang_causes: tuple[str, ...] = ()) -> Call:
+    def run(
+        self, name: str, *args: Any, limit: float = 60.0, budget: int = CALLBACK_BUDGET, hang_causes: tuple[str, ...] = ()
+    ) -> Call:
         """Call ``name(*args)`` on a virtual-time loop; fail at once on anything that is never right.
 
         Blocking calls, a held loop, a hang, a busy wait, a non-async function, a nested
@@ -75,8 +84,9 @@ class Learner:
         What the function returned or raised is left to the check.
         """
         function = self.function(name)
-        call = Call(name, describe_call(name, args), run_coroutine(lambda: function(*args), files=self.files, limit=limit), self)
-        call.fail_on_harness_findings(limit, hang_causes)
+        run = run_coroutine(lambda: function(*args), files=self.files, limit=limit, budget=budget)
+        call = Call(name, describe_call(name, args), run, self)
+        call.fail_on_harness_findings(limit, budget, hang_causes)
         return call
 
 
@@ -101,7 +111,7 @@ class Call:
         last = inside[-1]
         return f"{Path(last.filename).name}:{last.lineno} (`{(last.line or '').strip()}`)"
 
-    def fail_on_harness_findings(self, limit: float, hang_causes: tuple[str, ...]) -> None:
+    def fail_on_harness_findings(self, limit: float, budget: int, hang_causes: tuple[str, ...]) -> None:
         run, exercise = self.run, self.learner.exercise
         if run.not_awaitable is not None or (run.finished and run.error is None and inspect.isawaitable(run.value)):
             got = run.not_awaitable if run.not_awaitable is not None else run.value
@@ -128,7 +138,7 @@ class Call:
         if isinstance(run.error, RuntimeError) and _is_nested_run(run.error):
             raise CheckFailed(messages.NESTED_RUN.format(call=self.text, what=_nested_what(run.error)))
         if run.busy:
-            raise CheckFailed(messages.BUSY_WAIT.format(call=self.text, callbacks=CALLBACK_BUDGET), messages.BUSY_WAIT_ADVICE)
+            raise CheckFailed(messages.BUSY_WAIT.format(call=self.text, callbacks=budget), messages.BUSY_WAIT_ADVICE)
         if run.hung:
             text = messages.HUNG.format(call=self.text, limit=limit, expected="")
             if run.ignored_cancel:
@@ -174,9 +184,12 @@ def load_module(path: Path, exercise: Exercise) -> ModuleType:
         raise CheckFailed(
             messages.SYNTAX_ERROR.format(file=path.name, line=error.lineno, msg=error.msg)
         ) from None
-    except (Exception, SystemExit, KeyboardInterrupt) as error:
+    except KeyboardInterrupt:
+        raise
+    except BaseException as error:  # SystemExit, a time limit, anything: one line, never a crash
         del sys.modules[name]
         frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename == str(path)]
         line = frames[-1].lineno if frames else "?"
-        raise CheckFailed(messages.IMPORT_FAILED.format(file=path.name, line=line, error=error_text(error))) from None
+        text = messages.IMPORT_TIMEOUT if is_time_limit(error) else messages.IMPORT_FAILED
+        raise CheckFailed(text.format(file=path.name, line=line, error=error_text(error))) from None
     return module

@@ -12,6 +12,10 @@ MISSING_FUNCTION = (
 )
 SYNTAX_ERROR = "{file}:{line}: SyntaxError: {msg}. Python could not read your file; fix that line first."
 IMPORT_FAILED = "{file}:{line}: importing your file raised {error}. Code at the top level of a module runs on import."
+IMPORT_TIMEOUT = (
+    "{file}:{line}: importing your file did not finish in time. Code at the top level of a "
+    "module runs on import: an endless loop or a long wait there stops every test."
+)
 NOT_ASYNC = (
     "{function} must be a coroutine function (async def): calling it returned {got} "
     "instead of a coroutine."

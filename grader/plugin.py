@@ -14,13 +14,14 @@ from pathlib import Path
 import pytest
 
 from grader import catalog, messages
-from grader.failure import CheckFailed
+from grader.failure import CheckFailed, is_time_limit
 from grader.records import Record, RecordWriter
 
 MESSAGE_LIMIT = 2000  # characters of a failure kept in a record
 
 _writer_key = pytest.StashKey[RecordWriter]()
 _submission_key = pytest.StashKey[Path]()
+_modules_key = pytest.StashKey[dict]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -40,6 +41,7 @@ def pytest_configure(config: pytest.Config) -> None:
     chosen = config.getoption("submission")
     base = Path(config.invocation_params.dir) if chosen else config.rootpath
     config.stash[_submission_key] = (base / (chosen or "exercises")).resolve()
+    config.stash[_modules_key] = {}
     record = config.getoption("awaitlings_record")
     if record:
         config.stash[_writer_key] = RecordWriter(Path(record))
@@ -62,7 +64,7 @@ def learner(request: pytest.FixtureRequest):
 
     folder = Path(request.path).parent
     exercise = catalog.load(request.config.rootpath / "exercises" / folder.name)
-    return Learner(exercise, request.config.stash[_submission_key] / folder.name)
+    return Learner(exercise, request.config.stash[_submission_key] / folder.name, request.config.stash[_modules_key])
 
 
 class LearnerMessage:
@@ -86,7 +88,7 @@ def _message_for(excinfo: pytest.ExceptionInfo, item: pytest.Item) -> str | None
     error = excinfo.value
     if isinstance(error, CheckFailed):
         return str(error)
-    if excinfo.typename == "Failed" and str(error).startswith("Timeout"):
+    if is_time_limit(error):
         return messages.REAL_TIMEOUT.format(limit=_timeout_of(item))
     return None
 

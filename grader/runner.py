@@ -18,7 +18,8 @@ from pathlib import Path
 from grader import records
 from grader.catalog import KIT_ROOT
 
-WALL_LIMIT = 120.0  # seconds for one pytest child
+WALL_LIMIT = 300.0  # seconds for one pytest child, whatever it runs
+CHECK_TIMEOUT = 10.0  # seconds of real time for one check (pytest-timeout): correct code needs ms
 MEMORY_LIMIT = 2 << 30  # bytes of address space
 FILE_LIMIT = 64 << 20  # bytes in one written file
 OUTPUT_LIMIT = 200_000  # characters of child output kept
@@ -46,7 +47,14 @@ def _limit_child() -> None:
         resource.setrlimit(limit, (value, value))
 
 
-def run_pytest(paths: list[str], submission: Path, *, root: Path = KIT_ROOT, wall_limit: float = WALL_LIMIT) -> Outcome:
+def run_pytest(
+    paths: list[str],
+    submission: Path,
+    *,
+    root: Path = KIT_ROOT,
+    wall_limit: float = WALL_LIMIT,
+    check_timeout: float = CHECK_TIMEOUT,
+) -> Outcome:
     """Run ``pytest paths --submission submission`` in ``root`` and collect its records."""
     with tempfile.TemporaryDirectory(prefix="awaitlings-") as scratch:
         record = Path(scratch) / "records.jsonl"
@@ -54,6 +62,7 @@ def run_pytest(paths: list[str], submission: Path, *, root: Path = KIT_ROOT, wal
             sys.executable, "-m", "pytest", *paths, *PLUGINS,
             "--submission", str(submission), "--awaitlings-record", str(record),
             "-q", "--no-header", "-p", "no:cacheprovider", "--rootdir", str(root),
+            "-o", f"timeout={check_timeout}", "-o", "timeout_method=signal",
         ]
         env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTHONDONTWRITEBYTECODE": "1"}
         child = subprocess.Popen(

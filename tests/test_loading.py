@@ -1,0 +1,72 @@
+"""A broken learner file gets one line naming file and line; the other exercises still run."""
+
+import shutil
+
+import pytest
+
+from grader import catalog
+from grader.runner import run_pytest
+
+GATHER = catalog.find("03")
+ROOT = catalog.KIT_ROOT
+SOLUTION = (ROOT / "solutions" / "03_gather" / "gather.py").read_text()
+
+
+def _others():
+    return [e for e in catalog.exercises() if e.name != GATHER.name]
+
+
+def _submit(tmp_path, gather_source):
+    """A submission with a given gather.py and every other exercise solved."""
+    for exercise in _others():
+        shutil.copytree(ROOT / "solutions" / exercise.name, tmp_path / exercise.name)
+    folder = tmp_path / GATHER.name
+    folder.mkdir()
+    if gather_source is not None:
+        (folder / "gather.py").write_text(gather_source)
+    return tmp_path
+
+
+def _grade(submission, **limits):
+    paths = ["checks"] + [f"exercises/{e.name}" for e in catalog.exercises()]
+    return run_pytest(paths, submission, **limits).records.values()
+
+
+BROKEN = {
+    "syntax": ("async def fetch_all(fetch, items)\n    return []\n", "gather.py:1: SyntaxError: expected ':'"),
+    "import-time error": ("import asyncio\nCONFIG = {}['missing']\n", "gather.py:2: importing your file raised KeyError: 'missing'"),
+    "exit at import": ("raise SystemExit(3)\n", "gather.py:1: importing your file raised SystemExit: 3"),
+    "missing function": ("async def fetch_everything(fetch, items):\n    return []\n", "gather.py has no function named fetch_all"),
+    "missing file": (None, "gather.py is missing from"),
+    "endless import": ("while True:\n    pass\n", "importing your file did not finish in time"),
+}
+
+
+@pytest.mark.parametrize("source, line", BROKEN.values(), ids=BROKEN.keys())
+def test_broken_file_gets_one_line_and_others_run(tmp_path, source, line):
+    records = list(_grade(_submit(tmp_path, source), check_timeout=3))
+    mine = [r for r in records if r.exercise == GATHER.name]
+    assert mine and all(r.outcome == "failed" for r in mine)
+    assert all(line in r.message.splitlines()[0] for r in mine), [r.message for r in mine]
+    assert all("Traceback" not in r.message for r in mine)
+    others = [r for r in records if r.exercise != GATHER.name]
+    assert all(r.outcome == "passed" for r in others), [(r.check, r.message) for r in others if r.outcome != "passed"]
+
+
+def test_file_named_like_stdlib_module_is_never_imported(tmp_path):
+    submission = _submit(tmp_path, SOLUTION)
+    (submission / GATHER.name / "asyncio.py").write_text("raise RuntimeError('shadowed!')\n")
+    (submission / GATHER.name / "queue.py").write_text("raise RuntimeError('shadowed!')\n")
+    records = [r for r in _grade(submission) if r.exercise == GATHER.name]
+    assert records and all(r.outcome == "passed" for r in records), [r.message for r in records]
+
+
+def test_endless_loop_is_stopped_with_a_message(tmp_path):
+    source = SOLUTION.replace('"""Fetch every item at the same time; return the results in the order of `items`."""', "while True:\n        pass")
+    records = [r for r in _grade(_submit(tmp_path, source), check_timeout=2) if r.exercise == GATHER.name]
+    stuck = [r for r in records if r.check == "test_fetch_all_runs_fetches_together"]
+    assert stuck and stuck[0].outcome == "failed"
+    # The check's time limit stops the loop; the watchdog then names what held it.
+    assert "held the event loop for 2." in stuck[0].message, stuck[0].message
+    assert "Traceback" not in stuck[0].message and "+++" not in stuck[0].message
+    assert any(r.outcome == "passed" for r in records if "settled" in r.check)
