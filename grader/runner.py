@@ -61,7 +61,8 @@ def run_pytest(
         command = [
             sys.executable, "-m", "pytest", *paths, *PLUGINS,
             "--submission", str(submission), "--awaitlings-record", str(record),
-            "-q", "--no-header", "-p", "no:cacheprovider", "--rootdir", str(root),
+            "-q", "--no-header", "--strict-markers", "--import-mode=importlib", "-p", "no:cacheprovider",
+            "--rootdir", str(root),
             "-o", f"timeout={check_timeout}", "-o", "timeout_method=signal",
         ]
         env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTHONDONTWRITEBYTECODE": "1"}

@@ -1,0 +1,55 @@
+"""The runner bounds a hostile child: it keeps finished checks and kills what hangs."""
+
+import os
+import time
+
+from grader.runner import run_pytest
+
+SOLVED = '''
+import asyncio
+
+
+async def fetch_all(fetch, items):
+    return await asyncio.gather(*(fetch(item) for item in items))
+'''
+
+
+def _submit(tmp_path, settled_body, top=""):
+    folder = tmp_path / "03_gather"
+    folder.mkdir(parents=True)
+    source = top + SOLVED + f"\n\nasync def fetch_all_settled(fetch, items):\n{settled_body}\n"
+    (folder / "gather.py").write_text(source)
+    return tmp_path
+
+
+def test_exit_mid_run_keeps_finished_checks(tmp_path):
+    outcome = run_pytest(["checks/03_gather"], _submit(tmp_path, "    import os\n    os._exit(0)"))
+    by_check = {r.check: r.outcome for r in outcome.records.values()}
+    assert by_check["test_fetch_all_runs_fetches_together"] == "passed"
+    assert by_check["test_settled_puts_exceptions_in_place"] == "collected"  # no result: scores 0
+
+
+def test_unstoppable_child_is_killed_with_its_process_group(tmp_path):
+    pid_file = tmp_path / "grandchild.pid"
+    top = (  # on import: leave a grandchild behind
+        "import signal, subprocess\n"
+        f"open({str(pid_file)!r}, 'w').write(str(subprocess.Popen(['sleep', '300']).pid))\n"
+    )
+    body = "    signal.signal(signal.SIGALRM, signal.SIG_IGN)  # pytest-timeout can't stop it\n    while True:\n        pass"
+    submission = _submit(tmp_path / "submission", body, top)
+    start = time.monotonic()
+    outcome = run_pytest(["checks/03_gather"], submission, wall_limit=5, check_timeout=2)
+    assert outcome.returncode is None  # killed at the wall-clock limit
+    assert time.monotonic() - start < 15
+    assert any(r.outcome == "passed" for r in outcome.records.values())
+    time.sleep(0.2)
+    assert not _alive(int(pid_file.read_text())), "the learner's grandchild survived"
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat") as stat:
+        return stat.read().split()[2] != "Z"
