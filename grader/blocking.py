@@ -15,7 +15,7 @@ import types
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 HELD_CPU = 0.05  # a callback that computes this long (thread CPU time) held the loop
 HELD_WAIT = 0.5  # ... or that slept this long in the kernel (real time, voluntary switch)
@@ -41,6 +41,7 @@ class BlockingCall:
 
     what: str  # e.g. "time.sleep"
     where: Location | None
+    at: float  # loop time since the run started
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class HeldLoop:
     real: float
     cpu: float
     where: Location | None
+    at: float  # loop time since the run started
 
 
 def learner_location(frame: types.FrameType | None, files: frozenset[str]) -> Location | None:
@@ -90,18 +92,19 @@ def _blocking_name(message: str, stack_frame: types.FrameType | None) -> str:
 class Recorder:
     """Collects blocking calls and held-loop events for one run of learner code."""
 
-    def __init__(self, files: frozenset[str]) -> None:
+    def __init__(self, files: frozenset[str], clock: Callable[[], float]) -> None:
         self.files = files
+        self.clock = clock  # loop time since the run started
         self.calls: list[BlockingCall] = []
         self.held: list[HeldLoop] = []
 
     def record_call(self, message: str) -> None:
         frame = sys._getframe(2)
-        self.calls.append(BlockingCall(_blocking_name(message, frame), learner_location(frame, self.files)))
+        self.calls.append(BlockingCall(_blocking_name(message, frame), learner_location(frame, self.files), self.clock()))
 
     def record_held(self, real: float, cpu: float, task: object) -> None:
         where = _paused_location(task, self.files) if isinstance(task, asyncio.Task) else None
-        self.held.append(HeldLoop(real, cpu, where))
+        self.held.append(HeldLoop(real, cpu, where, self.clock()))
 
 
 def _thread_clock() -> tuple[float, int]:

@@ -62,16 +62,19 @@ def ran_together(call: Call, probe: Probe, *, concept: str) -> None:
     if took + EXACT < slowest:  # returned before its calls could finish
         no_leftovers(call, probe)
     what = f"{n} {probe.name} calls of {_seconds(slowest)}" if len({probe.delay(i) for i in probe.calls}) == 1 else f"{n} {probe.name} calls"
+    picture = call.schedule(probe.expected_together(), expected_title=f"Expected: all at once, {slowest:g} s")
     if probe.peak <= 1 and abs(took - total) <= EXACT:
         raise CheckFailed(
             f"Called {call.text}. {what} took {took:.1f} s of loop time: they ran one after another. "
             f"Together they take {slowest:.1f} s, the time of the slowest.",
             f"Start them all before awaiting any: {concept}.",
+            picture,
         )
     raise CheckFailed(
         f"Called {call.text}. {what} took {took:.1f} s of loop time with at most {probe.peak} running at once; "
         f"all {n} at the same time take {slowest:.1f} s.",
         f"Start them all before awaiting any: {concept}.",
+        picture,
     )
 
 

@@ -7,17 +7,20 @@ class CheckFailed(AssertionError):
     """A check's verdict, written for the learner.
 
     ``message`` says what happened and what was expected; ``advice`` (optional) names
-    the concept to reach for. The pytest plugin prints exactly this text, never a
-    traceback of the harness.
+    the concept to reach for; ``detail`` (optional) is a picture of what was observed,
+    such as a timeline. The pytest plugin prints exactly this text, never a traceback
+    of the harness.
     """
 
-    def __init__(self, message: str, advice: str | None = None) -> None:
+    def __init__(self, message: str, advice: str | None = None, detail: str | None = None) -> None:
         self.message = message.strip()
         self.advice = advice.strip() if advice else None
+        self.detail = detail.rstrip() if detail else None
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        return f"{self.message}\n{self.advice}" if self.advice else self.message
+        text = f"{self.message}\n{self.advice}" if self.advice else self.message
+        return f"{text}\n\n{self.detail}" if self.detail else text
 
 
 def is_time_limit(error: BaseException) -> bool:

@@ -15,6 +15,8 @@ from grader import messages
 from grader.catalog import Exercise
 from grader.failure import CheckFailed, is_time_limit
 from grader.loop import CALLBACK_BUDGET, Run, run_coroutine
+from grader.probes import Probe
+from grader.timeline import Mark, Span, render
 from grader.scan import blocking_calls
 
 _repr = reprlib.Repr()
@@ -85,7 +87,7 @@ class Learner:
         """
         function = self.function(name)
         run = run_coroutine(lambda: function(*args), files=self.files, limit=limit, budget=budget)
-        call = Call(name, describe_call(name, args), run, self)
+        call = Call(name, describe_call(name, args), run, self, [a for a in args if isinstance(a, Probe)])
         call.fail_on_harness_findings(limit, budget, hang_causes)
         return call
 
@@ -93,11 +95,19 @@ class Learner:
 class Call:
     """One finished run of a learner function, with the checks every run gets."""
 
-    def __init__(self, function: str, text: str, run: Run, learner: Learner) -> None:
+    def __init__(self, function: str, text: str, run: Run, learner: Learner, probes: list[Probe]) -> None:
         self.function = function
         self.text = text
         self.run = run
         self.learner = learner
+        self.probes = probes  # the probes passed in, whose schedules a message can draw
+
+    def schedule(self, expected: list[Span] | None = None, marks: tuple[Mark, ...] = (), **options: Any) -> str | None:
+        """The probes' recorded schedule as a timeline, or None if no probe call started."""
+        spans = [span for probe in self.probes for span in probe.spans()]
+        if not spans:
+            return None
+        return render(spans, expected, marks=marks, **options)
 
     @property
     def loop_time(self) -> float:
@@ -120,18 +130,22 @@ class Call:
             first = run.blocking[0]
             key = next((k for k in messages.BLOCKING_ADVICE if first.what.startswith(k)), "default")
             where = str(first.where) if first.where else exercise.filename
+            marks = tuple(Mark(b.at, f"{b.what} at {b.where or exercise.filename}") for b in run.blocking[:3])
             raise CheckFailed(
                 messages.BLOCKING_CALL.format(call=self.text, what=first.what, where=where),
                 messages.BLOCKING_ADVICE[key],
+                self.schedule(marks=marks),
             )
         if run.held:
             worst = max(run.held, key=lambda h: h.real)
             where = f" (it paused next at {worst.where})" if worst.where else ""
             found = [f"{f.what} at {exercise.filename}:{f.line}" for f in blocking_calls(self.learner.path)]
             extra = "\n" + messages.STATIC_FINDINGS.format(findings=", ".join(found)) if found else ""
+            marks = tuple(Mark(h.at, f"loop held {h.real:.2f} s (real time)") for h in run.held[:3])
             raise CheckFailed(
                 messages.LOOP_HELD.format(call=self.text, real=worst.real, cpu=worst.cpu, where=where) + extra,
                 messages.LOOP_HELD_ADVICE,
+                self.schedule(marks=marks),
             )
         if isinstance(run.error, NotImplementedError) and self._raised_in_learner(run.error):
             raise CheckFailed(messages.NOT_IMPLEMENTED.format(function=self.function, readme=exercise.readme))

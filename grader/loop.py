@@ -78,8 +78,9 @@ def run_coroutine(
     ``files`` are the learner's source files; blocking calls are looked for in them.
     """
     run = Run()
-    recorder = Recorder(files)
     loop = looptime.new_event_loop()
+    t0 = loop.time()
+    recorder = Recorder(files, clock=lambda: loop.time() - t0)
     token = current_loop.set(loop)
     left = [budget]
 
@@ -91,7 +92,6 @@ def run_coroutine(
         return await awaitable
 
     real0 = time.perf_counter()
-    t0 = loop.time()
     try:
         with watch_loop(loop, recorder, left), guard_calls(recorder), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # "coroutine ... was never awaited"

@@ -8,15 +8,17 @@ from dataclasses import dataclass
 from typing import Any, Callable, Coroutine, Hashable
 
 from grader.loop import current_loop
+from grader.timeline import Span
 
 
 @dataclass(frozen=True)
 class Event:
-    """One thing a probe saw, at a loop time counted from the probe's first call."""
+    """One thing a probe saw, at a loop time (the check's loop starts at 0)."""
 
     kind: str  # "start", "finish", "fail", "cancel"
     item: Any
     at: float
+    call: int  # index of the call in Probe.calls
 
 
 class ForeignLoop(RuntimeError):
@@ -47,7 +49,6 @@ class Probe:
         self.in_flight = 0
         self.peak = 0
         self.foreign_loop = False
-        self._origin: float | None = None
         self._unstarted: list[Coroutine] = []
 
     def delay(self, item: Any) -> float:
@@ -59,33 +60,31 @@ class Probe:
 
     def __call__(self, item: Any) -> Coroutine[Any, Any, Any]:
         self.calls.append(item)
-        coroutine = self._run(item)
+        coroutine = self._run(item, len(self.calls) - 1)
         coroutine.__qualname__ = f"{self.name}({item!r})"  # how a leaked task is named to the learner
         self._unstarted.append(coroutine)
         return coroutine
 
-    def _now(self) -> float:
-        now = asyncio.get_running_loop().time()
-        if self._origin is None:
-            self._origin = now
-        return now - self._origin
+    @staticmethod
+    def _now() -> float:
+        return asyncio.get_running_loop().time()  # a check's loop starts at 0
 
-    async def _run(self, item: Any) -> Any:
+    async def _run(self, item: Any, call: int) -> Any:
         if asyncio.get_running_loop() is not current_loop.get():
             self.foreign_loop = True
             raise ForeignLoop(f"{self.name}({item!r}) awaited on a foreign event loop")
-        self.events.append(Event("start", item, self._now()))
+        self.events.append(Event("start", item, self._now(), call))
         self.in_flight += 1
         self.peak = max(self.peak, self.in_flight)
         try:
             await asyncio.sleep(self.delay(item))
             if item in self.errors:
-                self.events.append(Event("fail", item, self._now()))
+                self.events.append(Event("fail", item, self._now(), call))
                 raise self.errors[item]
-            self.events.append(Event("finish", item, self._now()))
+            self.events.append(Event("finish", item, self._now(), call))
             return self._result(item)
         except asyncio.CancelledError:
-            self.events.append(Event("cancel", item, self._now()))
+            self.events.append(Event("cancel", item, self._now(), call))
             raise
         finally:
             self.in_flight -= 1
@@ -109,7 +108,15 @@ class Probe:
         self._unstarted.clear()
         return len(fresh)
 
-    def spans(self) -> list[tuple[Any, float, float | None]]:
-        """(item, start, end) per started call, in start order; end None if it never ended."""
-        ends = {e.item: e.at for e in self.events if e.kind != "start"}
-        return [(e.item, e.at, ends.get(e.item)) for e in self.events if e.kind == "start"]
+    def spans(self) -> list[Span]:
+        """One span per started call, in start order; ``end`` is None if it never ended."""
+        ends = {e.call: e for e in self.events if e.kind != "start"}
+        return [
+            Span(repr(e.item), e.at, ends[e.call].at if e.call in ends else None, ends[e.call].kind if e.call in ends else "running")
+            for e in self.events
+            if e.kind == "start"
+        ]
+
+    def expected_together(self) -> list[Span]:
+        """The schedule of these calls all started at once: each ends after its own delay."""
+        return [Span(repr(item), 0.0, self.delay(item), "finish") for item in self.calls]

@@ -1,0 +1,145 @@
+"""Draw a recorded schedule: which call ran when, on a shared loop-time axis.
+
+``render`` gives text for failure messages (80 columns, no colour needed);
+``render_svg`` gives the same picture as a self-contained SVG for reports.
+Both draw only what they are given: spans recorded by probes, never assumptions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html import escape
+
+RUN, IDLE, BLOCK = "█", "·", "▲"
+LABEL = 10  # characters of a row's label
+MAX_ROWS = 12  # rows drawn before the middle ones are elided
+
+
+@dataclass(frozen=True)
+class Span:
+    """One call, from start to end in loop time; end None if it was still running."""
+
+    label: str
+    start: float
+    end: float | None
+    outcome: str = "finish"  # "finish", "fail", "cancel" or "running"
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A moment the loop was blocked, with what blocked it."""
+
+    at: float
+    label: str
+
+
+def _axis_end(*schedules: list[Span], marks: tuple[Mark, ...] = ()) -> float:
+    times = [t for spans in schedules for s in spans for t in (s.start, s.end) if t is not None]
+    times += [m.at for m in marks]
+    return max(times, default=0.0) or 1.0
+
+
+def _column(t: float, total: float, width: int) -> int:
+    return min(width, max(0, round(t / total * width)))
+
+
+def _bar(span: Span, total: float, width: int) -> str:
+    first = _column(span.start, total, width)
+    last = width if span.end is None else max(_column(span.end, total, width), first + 1)
+    last = min(last, width)
+    first = min(first, width - 1)
+    return IDLE * first + RUN * (last - first) + IDLE * (width - last)
+
+
+def _when(span: Span) -> str:
+    if span.end is None:
+        return f"{span.start:.1f} s → still running"
+    suffix = {"fail": " failed", "cancel": " cancelled"}.get(span.outcome, "")
+    return f"{span.start:.1f}–{span.end:.1f} s{suffix}"
+
+
+def _rows(spans: list[Span], total: float, width: int, max_rows: int) -> list[str]:
+    def row(span: Span) -> str:
+        label = span.label if len(span.label) <= LABEL else span.label[: LABEL - 1] + "…"
+        return f"  {label:<{LABEL}} {_bar(span, total, width)} {_when(span)}"
+
+    if len(spans) <= max_rows:
+        return [row(s) for s in spans]
+    head, tail = spans[: max_rows - 3], spans[-2:]
+    hidden = len(spans) - len(head) - len(tail)
+    return [row(s) for s in head] + [f"  {'':<{LABEL}} … {hidden} more calls …"] + [row(s) for s in tail]
+
+
+def render(
+    actual: list[Span],
+    expected: list[Span] | None = None,
+    *,
+    marks: tuple[Mark, ...] = (),
+    width: int = 80,
+    max_rows: int = MAX_ROWS,
+    expected_title: str = "Expected",
+) -> str:
+    """The schedule as text rows, the expected one below it, on one axis; fits ``width``."""
+    total = _axis_end(actual, expected or [], marks=marks)
+    bar_width = max(10, width - LABEL - 3 - 24)
+    lines = [f"Your schedule ({len(actual)} calls, loop time):"]
+    lines += _rows(actual, total, bar_width, max_rows)
+    for mark in marks:
+        column = min(_column(mark.at, total, bar_width), bar_width - 1)
+        lines.append(f"  {'blocked':<{LABEL}} {' ' * column}{BLOCK}{' ' * (bar_width - column - 1)} {mark.at:.1f} s: {mark.label}")
+    if expected is not None:
+        lines.append(f"{expected_title}:")
+        lines += _rows(expected, total, bar_width, max_rows)
+    right = f"{total:g} s"
+    lines.append(f"  {'':<{LABEL}} 0 s{right:>{bar_width - 3}}")
+    return "\n".join(lines)
+
+
+# --- SVG ---------------------------------------------------------------------------
+
+_COLOURS = {"finish": "#2b7bb9", "fail": "#c0392b", "cancel": "#999999", "running": "#e69f00"}
+_ROW, _LEFT, _PLOT, _TOP = 20, 120, 480, 30
+
+
+def _svg_rows(spans: list[Span], total: float, y: int, title: str) -> tuple[list[str], int]:
+    parts = [f'<text x="4" y="{y + 12}" font-weight="bold">{escape(title)}</text>']
+    y += _ROW
+    for span in spans:
+        x0 = _LEFT + span.start / total * _PLOT
+        x1 = _LEFT + (total if span.end is None else span.end) / total * _PLOT
+        colour = _COLOURS.get(span.outcome, _COLOURS["finish"])
+        parts.append(f'<text x="{_LEFT - 6}" y="{y + 13}" text-anchor="end">{escape(span.label[:16])}</text>')
+        parts.append(
+            f'<rect x="{x0:.1f}" y="{y + 3}" width="{max(x1 - x0, 1.5):.1f}" height="{_ROW - 6}" fill="{colour}">'
+            f"<title>{escape(span.label)}: {escape(_when(span))}</title></rect>"
+        )
+        y += _ROW
+    return parts, y
+
+
+def render_svg(actual: list[Span], expected: list[Span] | None = None, *, marks: tuple[Mark, ...] = ()) -> str:
+    """The schedule (and the expected one) as a standalone SVG document."""
+    total = _axis_end(actual, expected or [], marks=marks)
+    parts, y = _svg_rows(actual, total, _TOP, "Your schedule")
+    for mark in marks:
+        x = _LEFT + mark.at / total * _PLOT
+        parts.append(
+            f'<path d="M{x:.1f},{y + 14} l-6,10 h12 z" fill="#c0392b"><title>{escape(mark.label)}</title></path>'
+            f'<text x="{x + 10:.1f}" y="{y + 23}" fill="#c0392b">{escape(mark.label)}</text>'
+        )
+        y += _ROW + 8
+    if expected is not None:
+        more, y = _svg_rows(expected, total, y + 8, "Expected")
+        parts += more
+    ticks = []
+    for i in range(6):
+        x = _LEFT + i * _PLOT / 5
+        ticks.append(f'<line x1="{x:.1f}" y1="{_TOP}" x2="{x:.1f}" y2="{y}" stroke="#ddd"/>')
+        ticks.append(f'<text x="{x:.1f}" y="{y + 16}" text-anchor="middle">{total * i / 5:g} s</text>')
+    height = y + 24
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{_LEFT + _PLOT + 20}" height="{height}" '
+        f'font-family="sans-serif" font-size="12" role="img" aria-label="schedule of calls in loop time">'
+        f'<rect width="100%" height="100%" fill="white"/>'
+        f'<text x="4" y="16" fill="#555">loop time →</text>{"".join(ticks)}{"".join(parts)}</svg>'
+    )
