@@ -14,7 +14,7 @@ from typing import Any, Callable
 from grader import messages
 from grader.catalog import Exercise
 from grader.failure import CheckFailed, is_time_limit
-from grader.loop import CALLBACK_BUDGET, Run, run_coroutine
+from grader.loop import CALLBACK_BUDGET, LOOP_LIMIT, Run, run_coroutine
 from grader.probes import Probe
 from grader.timeline import Mark, Span, render
 from grader.scan import blocking_calls
@@ -77,7 +77,7 @@ class Learner:
         return found
 
     def run(
-        self, name: str, *args: Any, limit: float = 60.0, budget: int = CALLBACK_BUDGET, hang_causes: tuple[str, ...] = ()
+        self, name: str, *args: Any, limit: float = LOOP_LIMIT, budget: int = CALLBACK_BUDGET, hang_causes: tuple[str, ...] = ()
     ) -> Call:
         """Call ``name(*args)`` on a virtual-time loop; fail at once on anything that is never right.
 
@@ -152,7 +152,9 @@ class Call:
         if isinstance(run.error, RuntimeError) and _is_nested_run(run.error):
             raise CheckFailed(messages.NESTED_RUN.format(call=self.text, what=_nested_what(run.error)))
         if run.busy:
-            raise CheckFailed(messages.BUSY_WAIT.format(call=self.text, callbacks=budget), messages.BUSY_WAIT_ADVICE)
+            raise CheckFailed(
+                messages.BUSY_WAIT.format(call=self.text, callbacks=budget, loop_time=run.loop_time), messages.BUSY_WAIT_ADVICE
+            )
         if run.hung:
             text = messages.HUNG.format(call=self.text, limit=limit, expected="")
             if run.ignored_cancel:

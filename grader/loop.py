@@ -19,6 +19,7 @@ from grader.blocking import BlockingCall, BudgetExceeded, HeldLoop, Recorder, gu
 
 CALLBACK_BUDGET = 50_000  # far above what a correct solution needs; a busy wait passes it in ~0.2 s
 CLEANUP_BUDGET = 20_000
+LOOP_LIMIT = 600.0  # seconds of loop time before a run counts as hung: free, and far above any check's delays
 CLEANUP_TIME = 5.0  # seconds of loop time granted to cancelled tasks to finish
 
 current_loop: contextvars.ContextVar[asyncio.AbstractEventLoop | None] = contextvars.ContextVar(
@@ -69,7 +70,7 @@ def run_coroutine(
     start: Callable[[], Awaitable[Any]],
     *,
     files: frozenset[str],
-    limit: float = 60.0,
+    limit: float = LOOP_LIMIT,
     budget: int = CALLBACK_BUDGET,
 ) -> Run:
     """Run ``start()`` (a call of the learner's coroutine function) to completion.

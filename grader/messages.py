@@ -56,8 +56,9 @@ DEFAULT_HANG_CAUSES = (
     "a loop (a consumer, a retry) that never ends",
 )
 BUSY_WAIT = (
-    "Called {call}. It kept the event loop spinning ({callbacks:,} steps) without time ever "
-    "passing: a loop like `while not done: await asyncio.sleep(0)` polls forever."
+    "Called {call}. It kept the event loop spinning through {callbacks:,} steps in {loop_time:.1f} s "
+    "of loop time without finishing: a loop like `while not done: await asyncio.sleep(0)` polls "
+    "instead of waiting."
 )
 BUSY_WAIT_ADVICE = "Wait for the thing itself (await the task, an Event, a Queue) instead of polling."
 IGNORED_CANCEL = " When it was cancelled it did not stop: CancelledError was caught and not re-raised."

@@ -136,10 +136,17 @@ def render_svg(actual: list[Span], expected: list[Span] | None = None, *, marks:
         x = _LEFT + i * _PLOT / 5
         ticks.append(f'<line x1="{x:.1f}" y1="{_TOP}" x2="{x:.1f}" y2="{y}" stroke="#ddd"/>')
         ticks.append(f'<text x="{x:.1f}" y="{y + 16}" text-anchor="middle">{total * i / 5:g} s</text>')
+    legend = "".join(
+        f'<rect x="{_LEFT + 150 + i * 82}" y="6" width="10" height="10" fill="{colour}"/>'
+        f'<text x="{_LEFT + 164 + i * 82}" y="15">{name}</text>'
+        for i, (name, colour) in enumerate(
+            (("finished", _COLOURS["finish"]), ("failed", _COLOURS["fail"]), ("cancelled", _COLOURS["cancel"]), ("running", _COLOURS["running"]))
+        )
+    )
     height = y + 24
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{_LEFT + _PLOT + 20}" height="{height}" '
         f'font-family="sans-serif" font-size="12" role="img" aria-label="schedule of calls in loop time">'
         f'<rect width="100%" height="100%" fill="white"/>'
-        f'<text x="4" y="16" fill="#555">loop time →</text>{"".join(ticks)}{"".join(parts)}</svg>'
+        f'<text x="4" y="16" fill="#555">loop time →</text>{legend}{"".join(ticks)}{"".join(parts)}</svg>'
     )

@@ -1,4 +1,4 @@
-# expect-fail: test_fetch_all_runs_fetches_together: without time ever passing
+# expect-fail: test_fetch_all_runs_fetches_together: polls instead of waiting
 import asyncio
 
 
