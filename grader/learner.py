@@ -157,10 +157,13 @@ class Call:
             )
         if run.hung:
             text = messages.HUNG.format(call=self.text, limit=limit, expected="")
+            ends = [span.end for probe in self.probes for span in probe.spans()]
+            if ends and None not in ends:
+                text += messages.CALLS_DONE.format(count=len(ends), at=max(ends))
             if run.ignored_cancel:
                 text += messages.IGNORED_CANCEL
             causes = hang_causes or messages.DEFAULT_HANG_CAUSES
-            raise CheckFailed(text, messages.HUNG_ADVICE.format(causes="; ".join(causes)))
+            raise CheckFailed(text, messages.HUNG_ADVICE.format(causes="; ".join(causes)), self.schedule())
 
     def _raised_in_learner(self, error: BaseException) -> bool:
         frames = traceback.extract_tb(error.__traceback__)

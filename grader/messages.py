@@ -61,6 +61,7 @@ BUSY_WAIT = (
     "instead of waiting."
 )
 BUSY_WAIT_ADVICE = "Wait for the thing itself (await the task, an Event, a Queue) instead of polling."
+CALLS_DONE = " All {count} calls it made had finished by {at:g} s."
 IGNORED_CANCEL = " When it was cancelled it did not stop: CancelledError was caught and not re-raised."
 FOREIGN_LOOP = (
     "Called {call}. The {probe} you were given was awaited on a different event loop "
