@@ -18,6 +18,7 @@ from grader.failure import CheckFailed, is_time_limit
 from grader.records import Record, RecordWriter
 
 MESSAGE_LIMIT = 2000  # characters of a failure kept in a record
+CHECK_TIMEOUT = 10.0  # seconds of real time per test of learner code: correct code needs milliseconds
 
 _writer_key = pytest.StashKey[RecordWriter]()
 _submission_key = pytest.StashKey[Path]()
@@ -33,6 +34,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "Use --submission solutions to run against the reference solutions.",
     )
     group.addoption("--awaitlings-record", metavar="FILE", help="append one JSON line per check to FILE")
+    group.addoption(
+        "--check-timeout",
+        type=float,
+        default=CHECK_TIMEOUT,
+        metavar="SECONDS",
+        help=f"real-time limit of each test that runs learner code (default {CHECK_TIMEOUT:g})",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -120,6 +128,14 @@ def _record(item: pytest.Item, outcome: str, message: str, duration: float) -> R
         message=message,
         duration=round(duration, 4),
     )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every test of learner code gets a real-time limit, unless it sets its own."""
+    limit = pytest.mark.timeout(config.getoption("check_timeout"))
+    for item in items:
+        if "learner" in getattr(item, "fixturenames", ()) and item.get_closest_marker("timeout") is None:
+            item.add_marker(limit)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

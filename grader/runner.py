@@ -17,9 +17,9 @@ from pathlib import Path
 
 from grader import records
 from grader.catalog import KIT_ROOT
+from grader.plugin import CHECK_TIMEOUT
 
 WALL_LIMIT = 300.0  # seconds for one pytest child, whatever it runs
-CHECK_TIMEOUT = 10.0  # seconds of real time for one check (pytest-timeout): correct code needs ms
 MEMORY_LIMIT = 2 << 30  # bytes of address space
 FILE_LIMIT = 64 << 20  # bytes in one written file
 OUTPUT_LIMIT = 200_000  # characters of child output kept
@@ -63,7 +63,7 @@ def run_pytest(
             "--submission", str(submission), "--awaitlings-record", str(record),
             "-q", "--no-header", "--strict-markers", "--import-mode=importlib", "-p", "no:cacheprovider",
             "--rootdir", str(root),
-            "-o", f"timeout={check_timeout}", "-o", "timeout_method=signal",
+            "--check-timeout", str(check_timeout), "-o", "timeout_method=signal",
         ]
         env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTHONDONTWRITEBYTECODE": "1"}
         child = subprocess.Popen(

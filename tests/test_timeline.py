@@ -68,5 +68,5 @@ def test_svg_is_well_formed_with_a_rect_per_span():
     svg = render_svg(SEQUENTIAL, TOGETHER, marks=(Mark(1.0, "time.sleep at gather.py:12"),))
     root = ElementTree.fromstring(svg)
     rects = root.findall(".//{http://www.w3.org/2000/svg}rect")
-    assert len(rects) == 1 + len(SEQUENTIAL) + len(TOGETHER)  # background + one per span
+    assert len(rects) == 1 + 4 + len(SEQUENTIAL) + len(TOGETHER)  # background, legend, one per span
     assert "time.sleep at gather.py:12" in svg
