@@ -15,6 +15,20 @@ from grader.probes import Probe
 EXACT = 1e-6  # loop time is virtual: correct code hits the expected figure exactly
 
 
+def same(got: Any, expected: Any) -> bool:
+    """Equality a learner's object cannot fake (an ``__eq__`` that is always true):
+    exact types, compared by the expected value's own rules; exceptions by identity."""
+    if isinstance(expected, BaseException):
+        return got is expected
+    if type(got) is not type(expected):
+        return False
+    if type(expected) in (list, tuple):
+        return len(got) == len(expected) and all(same(g, e) for g, e in zip(got, expected))
+    if type(expected) is dict:
+        return got.keys() == expected.keys() and all(same(got[k], expected[k]) for k in expected)
+    return expected == got
+
+
 def results(call: Call, expected: list[Any], probe: Probe | None = None, *, concept: str) -> list[Any]:
     """The call returned ``expected`` (a list, in input order); say how it differs if not."""
     got = call.result()
@@ -35,18 +49,18 @@ def results(call: Call, expected: list[Any], probe: Probe | None = None, *, conc
             f"Called {call.text}. It returned Task objects instead of their results.",
             "Await the tasks (or asyncio.gather them) and return what they produce.",
         )
-    if not isinstance(got, list):
+    if type(got) is not list:
         raise CheckFailed(f"Called {call.text}. It returned {_describe(got)} ({type(got).__name__}); expected a list: {_describe(expected)}.")
-    if got != expected and probe is not None and sorted(map(repr, got)) == sorted(map(repr, expected)):
+    if not same(got, expected) and probe is not None and sorted(map(_describe, got)) == sorted(map(_describe, expected)):
         finished = [probe.expected(item) for item in probe.ended]
-        if got == finished:
+        if same(got, finished):
             raise CheckFailed(
                 f"Called {call.text}. The results came back in the order the calls finished, "
                 f"{_describe(got)}, not in the order of the items: expected {_describe(expected)}.",
                 f"Keep the input order: {concept} returns results in the order you pass the awaitables.",
             )
         raise CheckFailed(f"Called {call.text}. Returned the right results in the wrong order: {_describe(got)}, expected {_describe(expected)}.")
-    if got != expected:
+    if not same(got, expected):
         raise CheckFailed(f"Called {call.text}. Returned {_describe(got)}, expected {_describe(expected)}.")
     return got
 

@@ -25,8 +25,11 @@ _repr.maxlist = 8
 
 
 def short(value: Any) -> str:
-    """A repr cut to a readable length."""
-    return _repr.repr(value)
+    """A repr cut to a readable length; a learner object whose repr fails still prints."""
+    try:
+        return _repr.repr(value)
+    except Exception:
+        return f"<{type(value).__name__} object>"
 
 
 def describe_call(function: str, args: tuple) -> str:
