@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import inspect
 import reprlib
@@ -126,9 +127,15 @@ class Call:
 
     def fail_on_harness_findings(self, limit: float, budget: int, hang_causes: tuple[str, ...]) -> None:
         run, exercise = self.run, self.learner.exercise
-        if run.not_awaitable is not None or (run.finished and run.error is None and inspect.isawaitable(run.value)):
-            got = run.not_awaitable if run.not_awaitable is not None else run.value
-            raise CheckFailed(messages.NOT_ASYNC.format(function=self.function, got=short(got)))
+        if run.not_awaitable is not None:
+            raise CheckFailed(messages.NOT_ASYNC.format(function=self.function, got=short(run.not_awaitable)))
+        if run.finished and run.error is None and inspect.isawaitable(run.value):
+            kind = (
+                "a Task" if isinstance(run.value, asyncio.Task)
+                else "a future (what asyncio.gather returns)" if isinstance(run.value, asyncio.Future)
+                else "a coroutine object"
+            )
+            raise CheckFailed(messages.RETURNED_AWAITABLE.format(call=self.text, kind=kind), messages.RETURNED_AWAITABLE_ADVICE)
         if run.blocking:
             first = run.blocking[0]
             key = next((k for k in messages.BLOCKING_ADVICE if first.what.startswith(k)), "default")
@@ -150,8 +157,9 @@ class Call:
                 messages.LOOP_HELD_ADVICE,
                 self.schedule(marks=marks),
             )
-        if isinstance(run.error, NotImplementedError) and self._raised_in_learner(run.error):
-            raise CheckFailed(messages.NOT_IMPLEMENTED.format(function=self.function, readme=exercise.readme))
+        stub = self._stub_function(run.error)
+        if stub:
+            raise CheckFailed(messages.NOT_IMPLEMENTED.format(function=stub, readme=exercise.readme))
         if isinstance(run.error, RuntimeError) and _is_nested_run(run.error):
             raise CheckFailed(messages.NESTED_RUN.format(call=self.text, what=_nested_what(run.error)))
         if run.busy:
@@ -168,9 +176,12 @@ class Call:
             causes = hang_causes or messages.DEFAULT_HANG_CAUSES
             raise CheckFailed(text, messages.HUNG_ADVICE.format(causes="; ".join(causes)), self.schedule())
 
-    def _raised_in_learner(self, error: BaseException) -> bool:
+    def _stub_function(self, error: BaseException | None) -> str | None:
+        """The learner function that raised NotImplementedError itself (an untouched stub)."""
+        if not isinstance(error, NotImplementedError):
+            return None
         frames = traceback.extract_tb(error.__traceback__)
-        return bool(frames) and frames[-1].filename in self.learner.files
+        return frames[-1].name if frames and frames[-1].filename in self.learner.files else None
 
     def result(self) -> Any:
         """The returned value; an exception the learner's code raised fails the check, with its line."""

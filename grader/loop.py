@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import gc
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -42,6 +43,7 @@ class Run:
     blocking: list[BlockingCall] = field(default_factory=list)
     held: list[HeldLoop] = field(default_factory=list)
     leaked: list[str] = field(default_factory=list)  # tasks still pending when it returned
+    loop_errors: list[str] = field(default_factory=list)  # what the loop would have logged
 
     @property
     def finished(self) -> bool:
@@ -66,6 +68,18 @@ def _drain(loop: asyncio.AbstractEventLoop, tasks: set[asyncio.Task], budget: li
     return stuck
 
 
+def _neutralise(value: Any) -> None:
+    """Keep a returned coroutine or future from warning when it is garbage-collected
+    ("never awaited", "exception was never retrieved"): the check reports it instead."""
+    if asyncio.iscoroutine(value):
+        value.close()
+    elif isinstance(value, asyncio.Future):
+        if value.done() and not value.cancelled():
+            value.exception()
+        else:
+            value.cancel()
+
+
 def run_coroutine(
     start: Callable[[], Awaitable[Any]],
     *,
@@ -80,6 +94,7 @@ def run_coroutine(
     """
     run = Run()
     loop = looptime.new_event_loop()
+    loop.set_exception_handler(lambda _loop, context: run.loop_errors.append(str(context.get("message"))))
     t0 = loop.time()
     recorder = Recorder(files, clock=lambda: loop.time() - t0)
     token = current_loop.set(loop)
@@ -90,7 +105,11 @@ def run_coroutine(
         if not isinstance(awaitable, Awaitable):
             run.not_awaitable = awaitable
             return None
-        return await awaitable
+        try:
+            return await awaitable
+        finally:  # what was still running at the moment the learner's function returned
+            others = asyncio.all_tasks() - {asyncio.current_task()}
+            run.leaked = sorted(getattr(t.get_coro(), "__qualname__", t.get_name()) for t in others)
 
     real0 = time.perf_counter()
     try:
@@ -111,8 +130,8 @@ def run_coroutine(
                 run.error = task.exception()
             else:
                 run.value = task.result()
+            _neutralise(run.value)
             others = {t for t in asyncio.all_tasks(loop) if not t.done()}
-            run.leaked = sorted(getattr(t.get_coro(), "__qualname__", t.get_name()) for t in others)
             if others:
                 _drain(loop, others, left)
             try:
@@ -120,6 +139,7 @@ def run_coroutine(
                 loop.run_until_complete(asyncio.wait_for(loop.shutdown_asyncgens(), CLEANUP_TIME))
             except (BudgetExceeded, Exception):
                 pass
+        gc.collect()  # futures dropped unread report to our handler now, not while pytest parses a report
     finally:
         run.real_time = time.perf_counter() - real0
         executor = getattr(loop, "_default_executor", None)

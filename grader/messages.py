@@ -20,6 +20,10 @@ NOT_ASYNC = (
     "{function} must be a coroutine function (async def): calling it returned {got} "
     "instead of a coroutine."
 )
+RETURNED_AWAITABLE = (
+    "Called {call}. It returned {kind} instead of a result: something it returns was never awaited."
+)
+RETURNED_AWAITABLE_ADVICE = "Await it before returning: `return await ...`."
 RAISED = "Called {call}. It raised {error} at {where}."
 NESTED_RUN = (
     "Called {call}. It called {what} while the event loop was already running. "
