@@ -55,16 +55,20 @@ def load(folder: Path) -> Exercise:
         raise ValueError(f"{path}: {exc!r}") from exc
 
 
+def folders(root: Path = KIT_ROOT) -> list[Path]:
+    """The ``exercises/NN_topic`` folders, in number order."""
+    return sorted(p for p in (root / "exercises").iterdir() if p.is_dir() and EXERCISE_DIR.match(p.name))
+
+
 def exercises(root: Path = KIT_ROOT) -> list[Exercise]:
     """Every exercise of the kit, in number order."""
-    folders = sorted(p for p in (root / "exercises").iterdir() if EXERCISE_DIR.match(p.name))
-    return [load(p) for p in folders]
+    return [load(p) for p in folders(root)]
 
 
 def find(name_or_number: str, root: Path = KIT_ROOT) -> Exercise:
     """The exercise named ``03_gather`` or numbered ``03`` / ``3``."""
     wanted = name_or_number.strip().rstrip("/").split("/")[-1]
-    for exercise in exercises(root):
-        if wanted in (exercise.name, exercise.number, exercise.number.lstrip("0")):
-            return exercise
+    for folder in folders(root):
+        if wanted in (folder.name, folder.name[:2], folder.name[:2].lstrip("0")):
+            return load(folder)
     raise LookupError(f"no exercise called {name_or_number!r}")

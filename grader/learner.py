@@ -16,7 +16,6 @@ from grader import messages
 from grader.catalog import Exercise
 from grader.failure import CheckFailed, is_time_limit
 from grader.loop import CALLBACK_BUDGET, LOOP_LIMIT, Run, run_coroutine
-from grader.probes import Probe
 from grader.timeline import Mark, Span, render
 from grader.scan import blocking_calls
 
@@ -91,7 +90,8 @@ class Learner:
         """
         function = self.function(name)
         run = run_coroutine(lambda: function(*args), files=self.files, limit=limit, budget=budget)
-        call = Call(name, describe_call(name, args), run, self, [a for a in args if isinstance(a, Probe)])
+        probes = [a for a in args if hasattr(a, "spans") and hasattr(a, "never_awaited")]
+        call = Call(name, describe_call(name, args), run, self, probes)
         call.fail_on_harness_findings(limit, budget, hang_causes)
         return call
 
@@ -99,12 +99,12 @@ class Learner:
 class Call:
     """One finished run of a learner function, with the checks every run gets."""
 
-    def __init__(self, function: str, text: str, run: Run, learner: Learner, probes: list[Probe]) -> None:
+    def __init__(self, function: str, text: str, run: Run, learner: Learner, probes: list[Any]) -> None:
         self.function = function
         self.text = text
         self.run = run
         self.learner = learner
-        self.probes = probes  # the probes passed in, whose schedules a message can draw
+        self.probes = probes  # what was passed in that records a schedule (Probe and its kin)
 
     def schedule(self, expected: list[Span] | None = None, marks: tuple[Mark, ...] = (), **options: Any) -> str | None:
         """The probes' recorded schedule as a timeline, or None if no probe call started."""
@@ -135,7 +135,9 @@ class Call:
                 else "a future (what asyncio.gather returns)" if isinstance(run.value, asyncio.Future)
                 else "a coroutine object"
             )
-            raise CheckFailed(messages.RETURNED_AWAITABLE.format(call=self.text, kind=kind), messages.RETURNED_AWAITABLE_ADVICE)
+            lost = [f"{n} {p.name}(...) call(s) were never awaited" for p in self.probes if (n := p.never_awaited())]
+            text = messages.RETURNED_AWAITABLE.format(call=self.text, kind=kind)
+            raise CheckFailed(text + (f" ({'; '.join(lost)})." if lost else "."), messages.RETURNED_AWAITABLE_ADVICE)
         if run.blocking:
             first = run.blocking[0]
             key = next((k for k in messages.BLOCKING_ADVICE if first.what.startswith(k)), "default")

@@ -99,6 +99,7 @@ def run_coroutine(
     recorder = Recorder(files, clock=lambda: loop.time() - t0)
     token = current_loop.set(loop)
     left = [budget]
+    harness: set[asyncio.Task] = set()  # the harness's own tasks, never the learner's leaks
 
     async def main() -> Any:
         awaitable = start()
@@ -108,7 +109,7 @@ def run_coroutine(
         try:
             return await awaitable
         finally:  # what was still running at the moment the learner's function returned
-            others = asyncio.all_tasks() - {asyncio.current_task()}
+            others = asyncio.all_tasks() - {asyncio.current_task()} - harness
             run.leaked = sorted(getattr(t.get_coro(), "__qualname__", t.get_name()) for t in others)
 
     real0 = time.perf_counter()
@@ -116,8 +117,10 @@ def run_coroutine(
         with watch_loop(loop, recorder, left), guard_calls(recorder), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # "coroutine ... was never awaited"
             task = loop.create_task(main(), name="learner")
+            waiter = loop.create_task(asyncio.wait({task}, timeout=limit))
+            harness.add(waiter)
             try:
-                loop.run_until_complete(asyncio.wait({task}, timeout=limit))
+                loop.run_until_complete(waiter)
             except BudgetExceeded:
                 run.busy = True
             run.loop_time = loop.time() - t0

@@ -21,7 +21,7 @@ NOT_ASYNC = (
     "instead of a coroutine."
 )
 RETURNED_AWAITABLE = (
-    "Called {call}. It returned {kind} instead of a result: something it returns was never awaited."
+    "Called {call}. It returned {kind} instead of a result: something it returns was never awaited"
 )
 RETURNED_AWAITABLE_ADVICE = "Await it before returning: `return await ...`."
 RAISED = "Called {call}. It raised {error} at {where}."

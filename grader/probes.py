@@ -49,7 +49,8 @@ class Probe:
         self.in_flight = 0
         self.peak = 0
         self.foreign_loop = False
-        self._unstarted: list[Coroutine] = []
+        self._handed_out: list[Coroutine] = []
+        self._entered: set[int] = set()  # calls whose coroutine began to run
 
     def delay(self, item: Any) -> float:
         return self._delay(item)
@@ -62,7 +63,7 @@ class Probe:
         self.calls.append(item)
         coroutine = self._run(item, len(self.calls) - 1)
         coroutine.__qualname__ = f"{self.name}({item!r})"  # how a leaked task is named to the learner
-        self._unstarted.append(coroutine)
+        self._handed_out.append(coroutine)
         return coroutine
 
     @staticmethod
@@ -70,6 +71,7 @@ class Probe:
         return asyncio.get_running_loop().time()  # a check's loop starts at 0
 
     async def _run(self, item: Any, call: int) -> Any:
+        self._entered.add(call)
         if asyncio.get_running_loop() is not current_loop.get():
             self.foreign_loop = True
             raise ForeignLoop(f"{self.name}({item!r}) awaited on a foreign event loop")
@@ -101,12 +103,11 @@ class Probe:
         return [e.item for e in self.events if e.kind in ("finish", "fail")]
 
     def never_awaited(self) -> int:
-        """How many coroutines the probe handed out were never awaited (and close them)."""
-        fresh = [c for c in self._unstarted if inspect.getcoroutinestate(c) == inspect.CORO_CREATED]
-        for coroutine in fresh:
-            coroutine.close()
-        self._unstarted.clear()
-        return len(fresh)
+        """How many coroutines the probe handed out never began to run (closing them)."""
+        for coroutine in self._handed_out:
+            if inspect.getcoroutinestate(coroutine) == inspect.CORO_CREATED:
+                coroutine.close()
+        return len(self.calls) - len(self._entered)
 
     def spans(self) -> list[Span]:
         """One span per started call, in start order; ``end`` is None if it never ended."""

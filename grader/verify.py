@@ -67,11 +67,15 @@ def _by_exercise(records: dict[str, Record]) -> dict[str, list[Record]]:
 
 def verify(root: Path = catalog.KIT_ROOT) -> list[Verdict]:
     """Verdicts for every exercise; two pytest children run all checks, on solutions and on stubs."""
-    exercises = catalog.exercises(root)
+    exercises, verdicts = [], []
+    for folder in catalog.folders(root):
+        try:
+            exercises.append(catalog.load(folder))
+        except ValueError as error:
+            verdicts.append(Verdict(folder.name, [f"unreadable metadata: {error}"]))
     paths = [p for e in exercises for p in (f"checks/{e.name}", f"exercises/{e.name}")]
     on_solutions = _by_exercise(run_pytest(paths, root / "solutions", root=root).records)
     on_stubs = _by_exercise(run_pytest(paths, root / "exercises", root=root).records)
-    verdicts = []
     for exercise in exercises:
         verdict = Verdict(exercise.name, check_files(exercise, root))
         solved = on_solutions.get(exercise.name, [])
@@ -87,4 +91,4 @@ def verify(root: Path = catalog.KIT_ROOT) -> list[Verdict]:
         if not any(r.max_points for r in stubbed):
             verdict.problems.append("no graded check (points marker) ran on the stub")
         verdicts.append(verdict)
-    return verdicts
+    return sorted(verdicts, key=lambda v: v.exercise)
