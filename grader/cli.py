@@ -9,7 +9,10 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from grader import catalog
+from grader import catalog, commands, output
+from grader.kit import Kit, KitNotFound
+from grader.names import UnknownExercise
+from grader.stubs import NoStub
 
 
 def _verify(args: argparse.Namespace) -> int:
@@ -17,7 +20,7 @@ def _verify(args: argparse.Namespace) -> int:
 
     console = Console()
     with console.status("Running every check on the solutions and on the stubs…"):
-        verdicts = verify(args.root)
+        verdicts = verify(args.root or catalog.KIT_ROOT)
     table = Table(title="awaitlings verify")
     for column in ("exercise", "solution", "stub", "verdict"):
         table.add_column(column)
@@ -33,41 +36,89 @@ def _verify(args: argparse.Namespace) -> int:
     return 0
 
 
-def _hint(args: argparse.Namespace) -> int:
-    try:
-        exercise = catalog.find(args.exercise, args.root)
-    except LookupError as error:
-        print(f"awaitlings: {error}. `awaitlings list` shows the exercises.", file=sys.stderr)
-        return 2
-    hints = exercise.hints if args.all else exercise.hints[: max(args.level, 1)]
-    for number, text in enumerate(hints, 1):
-        print(f"Hint {number}/{len(exercise.hints)} for {exercise.name}: {text}\n")
-    if len(hints) < len(exercise.hints):
-        print(f"More: awaitlings hint {exercise.number} --level {len(hints) + 1}")
-    return 0
+def _learner(command):
+    """Run a learner command on the kit found from the current folder (or --root)."""
+
+    def run(args: argparse.Namespace) -> int:
+        out = output.console()
+        try:
+            kit = Kit.locate(args.root)
+            kit.exercises  # a broken exercise.toml is reported here, once
+        except (KitNotFound, ValueError) as error:
+            print(f"awaitlings: {error}", file=sys.stderr)
+            return 2
+        try:
+            return command(kit, out, args)
+        except UnknownExercise as error:
+            print(f"awaitlings: {error}", file=sys.stderr)
+            return 2
+        except NoStub as error:
+            print(f"awaitlings: {error}", file=sys.stderr)
+            return 1
+        except KeyboardInterrupt:
+            return 130
+
+    return run
 
 
-def _list(args: argparse.Namespace) -> int:
-    table = Table(title="awaitlings exercises")
-    for column in ("#", "folder", "title"):
-        table.add_column(column)
-    for exercise in catalog.exercises(args.root):
-        table.add_row(exercise.number, exercise.name, exercise.title)
-    Console().print(table)
-    return 0
+def _list(kit: Kit, out, args: argparse.Namespace) -> int:
+    return commands.show_list(kit, out)
+
+
+def _check(kit: Kit, out, args: argparse.Namespace) -> int:
+    return commands.check(kit, out, args.exercise)
+
+
+def _hint(kit: Kit, out, args: argparse.Namespace) -> int:
+    return commands.hint(kit, out, args.exercise, every=args.all, level=args.level)
+
+
+def _reset(kit: Kit, out, args: argparse.Namespace) -> int:
+    return commands.reset(kit, out, args.exercise)
+
+
+def _watch(kit: Kit, out, args: argparse.Namespace) -> int:
+    from grader.watch import watch
+
+    return watch(kit, out, args.exercise, poll=args.poll)
+
+
+NAME = "exercise: its number, folder or topic, e.g. 03, 03_gather or gather"
 
 
 def parser() -> argparse.ArgumentParser:
-    main = argparse.ArgumentParser(prog="awaitlings", description="Graded exercises that teach asyncio.")
-    main.add_argument("--root", type=Path, default=catalog.KIT_ROOT, help="the kit's folder (default: this kit)")
-    commands = main.add_subparsers(dest="command", required=True)
-    commands.add_parser("verify", help="prove every solution passes and every stub fails").set_defaults(run=_verify)
-    commands.add_parser("list", help="list the exercises").set_defaults(run=_list)
-    hint = commands.add_parser("hint", help="show the hints of an exercise, one level at a time")
-    hint.add_argument("exercise", help="number or folder, e.g. 03 or 03_gather")
-    hint.add_argument("--level", type=int, default=1, help="how many hints to show (default 1)")
+    main = argparse.ArgumentParser(
+        prog="awaitlings",
+        description="Graded exercises that teach asyncio. Run it from the kit's folder.",
+        epilog="Start with `awaitlings list`, then `awaitlings watch`.",
+    )
+    main.add_argument("--root", type=Path, default=None,
+                      help="the kit's folder (default: the current folder, or one above it, if it holds "
+                      "exercises/, else this kit; for verify: this kit)")
+    commands_ = main.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    listing = commands_.add_parser("list", help="every exercise with its status and your progress")
+    listing.set_defaults(run=_learner(_list))
+    check = commands_.add_parser("check", help="run the visible tests of an exercise (default: the first unfinished)")
+    check.add_argument("exercise", nargs="?", help=NAME)
+    check.set_defaults(run=_learner(_check))
+    hint = commands_.add_parser("hint", help="show the next hint of an exercise, one more each time")
+    hint.add_argument("exercise", help=NAME)
     hint.add_argument("--all", action="store_true", help="show every hint")
-    hint.set_defaults(run=_hint)
+    hint.add_argument("--level", type=int, default=None, help="show the first LEVEL hints")
+    hint.set_defaults(run=_learner(_hint))
+    watch = commands_.add_parser(
+        "watch", help="re-run the current exercise's tests on every save; keys: h hint, l list, n next, r rerun, q quit"
+    )
+    watch.add_argument("exercise", nargs="?", help=f"where to start (default: the first unfinished); {NAME}")
+    watch.add_argument("--poll", action="store_true",
+                       help="look for changes by polling (for folders where file events do not arrive)")
+    watch.set_defaults(run=_learner(_watch))
+    reset = commands_.add_parser("reset", help="put the untouched stub back, keeping your file as a backup")
+    reset.add_argument("exercise", help=NAME)
+    reset.set_defaults(run=_learner(_reset))
+    commands_.add_parser("verify", help="(instructors) prove every solution passes and every stub fails").set_defaults(
+        run=_verify
+    )
     return main
 
 

@@ -1,0 +1,52 @@
+"""Exercise names as learners type them, and the suggestion for a miss."""
+
+import pytest
+
+from grader.catalog import Exercise
+from grader.names import UnknownExercise, resolve
+
+
+def exercise(name, module):
+    return Exercise(name, f"title of {name}", "concept", module, ("f",), "https://docs", ("a", "b"))
+
+
+KIT = [
+    exercise("01_coroutines", "coros"),
+    exercise("02_event_loop", "interleave"),
+    exercise("03_gather", "gather"),
+    exercise("10_gather_more", "gather"),
+    exercise("11_queues", "work_queue"),
+]
+
+
+@pytest.mark.parametrize("typed, meant", [
+    ("03", "03_gather"),
+    ("3", "03_gather"),
+    ("03_gather", "03_gather"),
+    ("gather", "03_gather"),  # the topic wins over 10's module of the same name
+    ("GATHER", "03_gather"),
+    ("exercises/03_gather/", "03_gather"),
+    ("./exercises/02_event_loop/interleave.py", "02_event_loop"),
+    ("event_loop", "02_event_loop"),
+    ("interleave", "02_event_loop"),  # the module's name
+    ("work_queue.py", "11_queues"),
+    ("10", "10_gather_more"),
+    ("gather_more", "10_gather_more"),
+])
+def test_each_way_of_naming_an_exercise(typed, meant):
+    assert resolve(typed, KIT).name == meant
+
+
+def test_a_near_miss_gets_a_suggestion():
+    with pytest.raises(UnknownExercise, match=r"no exercise called 'event_lop'\. Did you mean 02_event_loop \(02\)\?"):
+        resolve("event_lop", KIT)
+
+
+def test_a_far_miss_gets_the_range_of_numbers():
+    with pytest.raises(UnknownExercise, match=r"numbered 01 to 11; `awaitlings list`"):
+        resolve("42", KIT)
+
+
+def test_a_name_of_two_exercises_asks_for_the_number():
+    with pytest.raises(UnknownExercise, match=r"could mean 03_gather or 10_gather_more.*\(03 or 10\)"):
+        resolve("gather.py", KIT)
