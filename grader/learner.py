@@ -10,7 +10,7 @@ import sys
 import traceback
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Callable
+from typing import Any, Awaitable, Callable
 
 from grader import messages
 from grader.catalog import Exercise
@@ -92,6 +92,31 @@ class Learner:
         run = run_coroutine(lambda: function(*args), files=self.files, limit=limit, budget=budget)
         probes = [a for a in args if hasattr(a, "spans") and hasattr(a, "never_awaited")]
         call = Call(name, describe_call(name, args), run, self, probes)
+        call.fail_on_harness_findings(limit, budget, hang_causes)
+        return call
+
+    def run_scenario(
+        self,
+        name: str,
+        scenario: Callable[[Callable[..., Any]], Awaitable[Any]],
+        *,
+        text: str,
+        probes: tuple[Any, ...] = (),
+        limit: float = LOOP_LIMIT,
+        budget: int = CALLBACK_BUDGET,
+        hang_causes: tuple[str, ...] = (),
+    ) -> Call:
+        """Run ``scenario(function)`` on the guarded loop: for checks that must set something
+        up inside the learner's loop first (a local server, a heartbeat) and then call it.
+
+        ``text`` describes the call for messages, e.g. ``"fetch_pages(session, urls)"``;
+        ``probes`` are the recorders whose schedule a message may draw.
+        """
+        function = self.function(name)
+        if not inspect.iscoroutinefunction(function):
+            raise CheckFailed(messages.NOT_ASYNC.format(function=name, got="a plain function (def)"))
+        run = run_coroutine(lambda: scenario(function), files=self.files, limit=limit, budget=budget)
+        call = Call(name, text, run, self, list(probes))
         call.fail_on_harness_findings(limit, budget, hang_causes)
         return call
 
