@@ -43,7 +43,7 @@ def _name_of(function: Callable) -> str:
 
 
 def error_text(error: BaseException) -> str:
-    text = str(error)
+    text = str(error).rstrip(".")
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
@@ -114,7 +114,7 @@ class Learner:
         """
         function = self.function(name)
         if not inspect.iscoroutinefunction(function):
-            raise CheckFailed(messages.NOT_ASYNC.format(function=name, got="a plain function (def)"))
+            raise CheckFailed(messages.NOT_ASYNC_DEF.format(function=name))
         run = run_coroutine(lambda: scenario(function), files=self.files, limit=limit, budget=budget)
         call = Call(name, text, run, self, list(probes))
         call.fail_on_harness_findings(limit, budget, hang_causes)
@@ -152,15 +152,16 @@ class Call:
 
     def fail_on_harness_findings(self, limit: float, budget: int, hang_causes: tuple[str, ...]) -> None:
         run, exercise = self.run, self.learner.exercise
+        unawaited = {id(p): p.never_awaited() for p in self.probes}  # also closes them: no warning later
         if run.not_awaitable is not None:
             raise CheckFailed(messages.NOT_ASYNC.format(function=self.function, got=short(run.not_awaitable)))
         if run.finished and run.error is None and inspect.isawaitable(run.value):
             kind = (
                 "a Task" if isinstance(run.value, asyncio.Task)
                 else "a future (what asyncio.gather returns)" if isinstance(run.value, asyncio.Future)
-                else "a coroutine object"
+                else f"a coroutine object, {_coroutine_name(run.value)}"
             )
-            lost = [f"{n} {p.name}(...) call(s) were never awaited" for p in self.probes if (n := p.never_awaited())]
+            lost = [f"{n} {p.name}(...) call(s) were never awaited" for p in self.probes if (n := unawaited[id(p)])]
             text = messages.RETURNED_AWAITABLE.format(call=self.text, kind=kind)
             raise CheckFailed(text + (f" ({'; '.join(lost)})." if lost else "."), messages.RETURNED_AWAITABLE_ADVICE)
         if run.blocking:
@@ -215,6 +216,11 @@ class Call:
         if self.run.error is not None:
             raise CheckFailed(messages.RAISED.format(call=self.text, error=error_text(self.run.error), where=self.where(self.run.error)))
         return self.run.value
+
+
+def _coroutine_name(coroutine: Any) -> str:
+    name = getattr(coroutine, "__qualname__", "?")
+    return name if name.endswith(")") else f"{name}(...)"
 
 
 def _is_nested_run(error: RuntimeError) -> bool:

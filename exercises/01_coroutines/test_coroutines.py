@@ -1,0 +1,78 @@
+"""Visible tests of exercise 01. Run them with: pytest exercises/01_coroutines
+
+greet and greet_user run on a *virtual-time* event loop: asyncio.sleep(2) there takes
+exactly 2.0 s of loop time and no real time, so how long a coroutine waited is an exact,
+instant measurement. `find_name` is a Probe: a fake async lookup that takes 1.5 s of loop
+time and records every call.
+"""
+
+import inspect
+import traceback
+
+from grader import expect, messages
+from grader.failure import CheckFailed
+from grader.probes import Probe
+
+
+def test_greet_says_hello_after_the_delay(learner):
+    """greet("Ada", 2) returns "Hello, Ada!" after exactly 2 s of loop time"""
+    call = learner.run("greet", "Ada", 2)
+    greeting = call.result()
+    if greeting != "Hello, Ada!":
+        raise CheckFailed(f"Called {call.text}. It returned {greeting!r}; expected 'Hello, Ada!'.")
+    if abs(call.loop_time - 2) > expect.EXACT:
+        raise CheckFailed(
+            f"Called {call.text}. It took {call.loop_time:g} s of loop time; expected exactly 2 s.",
+            "Wait with `await asyncio.sleep(delay)`: without the await, nothing waits.",
+        )
+
+
+def test_greet_user_looks_up_the_name_then_greets(learner):
+    """greet_user(find_name, 7, 2) awaits find_name(7), then greets "Ada": 1.5 s + 2 s of loop time"""
+    find_name = Probe("find_name", delay=1.5, result={7: "Ada"}.__getitem__)
+    call = learner.run("greet_user", find_name, 7, 2)
+    if find_name.never_awaited():
+        raise CheckFailed(
+            f"Called {call.text}. It called find_name(7) but never awaited it, so the lookup never ran.",
+            "`name = await find_name(user_id)`: await runs the lookup and gives you the name.",
+        )
+    greeting = call.result()
+    if find_name.calls != [7]:
+        raise CheckFailed(f"Called {call.text}. find_name was called with {find_name.calls}; expected one call, find_name(7).")
+    if greeting != "Hello, Ada!":
+        raise CheckFailed(
+            f"Called {call.text}, where find_name(7) returns 'Ada'. It returned {greeting!r}; expected 'Hello, Ada!'."
+        )
+    if abs(call.loop_time - 3.5) > expect.EXACT:
+        raise CheckFailed(
+            f"Called {call.text}. It took {call.loop_time:g} s of loop time; expected exactly 3.5 s: "
+            "the lookup (1.5 s), then the greeting's 2 s.",
+            "`name = await find_name(user_id)`, then `return await greet(name, delay)`.",
+        )
+
+
+def test_run_greeting_runs_greet_from_plain_code(learner):
+    """run_greeting("Ada", 0), a plain function, returns the greeting of greet("Ada", 0)"""
+    run_greeting = learner.function("run_greeting")
+    if inspect.iscoroutinefunction(run_greeting):
+        raise CheckFailed("run_greeting must be a plain function (def, not async def): plain code starts the event loop.")
+    try:
+        greeting = run_greeting("Ada", 0)  # no wait: this one runs on a real event loop
+    except Exception as error:
+        mine = [f for f in traceback.extract_tb(error.__traceback__) if f.filename in learner.files]
+        if isinstance(error, NotImplementedError) and mine and mine[-1].name in learner.exercise.functions:
+            raise CheckFailed(messages.NOT_IMPLEMENTED.format(function=mine[-1].name, readme=learner.exercise.readme)) from None
+        where = f" at {learner.exercise.filename}:{mine[-1].lineno} (`{mine[-1].line}`)" if mine else ""
+        raise CheckFailed(
+            f"Called run_greeting('Ada', 0). It raised {type(error).__name__}: {error}{where}.",
+            "`return asyncio.run(greet(name, delay))`.",
+        ) from None
+    if inspect.iscoroutine(greeting):
+        greeting.close()
+        raise CheckFailed(
+            "Called run_greeting('Ada', 0). It returned a coroutine object: calling greet(...) only creates "
+            "it, and nothing in it ran.",
+            "Hand it to an event loop: `return asyncio.run(greet(name, delay))`.",
+        )
+    if greeting != "Hello, Ada!":
+        raise CheckFailed(f"Called run_greeting('Ada', 0). It returned {greeting!r}; expected 'Hello, Ada!'.")
