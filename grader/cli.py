@@ -36,6 +36,45 @@ def _verify(args: argparse.Namespace) -> int:
     return 0
 
 
+def _grade(args: argparse.Namespace) -> int:
+    import os
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from grader import batch, intake, reports
+    from grader.runner import isolation_in_force
+
+    root = args.root or catalog.KIT_ROOT
+    console = Console(stderr=True)
+    try:
+        entries = intake.entries(args.submissions)
+    except intake.IntakeError as error:
+        print(f"awaitlings grade: {error}", file=sys.stderr)
+        return 2
+    with console.status("Collecting the hidden checks (run once on the reference solutions)…"):
+        plan = batch.plan(root, args.exercise)
+    if not plan.exercises:
+        print(f"awaitlings grade: no exercise matches {' '.join(args.exercise)}", file=sys.stderr)
+        return 2
+    columns = (TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), TextColumn("{task.description}"))
+    with Progress(*columns, console=console) as progress:
+        task = progress.add_task("", total=len(entries))
+        results = batch.grade(
+            args.submissions, args.out, plan, jobs=args.jobs or os.cpu_count() or 1, resume=args.resume,
+            progress=lambda learner: progress.update(task, advance=1, description=learner),
+        )
+    reports.write_all(args.out, plan, results, isolation_in_force())
+    total = sum(sum(c.max_points for c in plan.checks[e.name]) for e in plan.exercises)
+    table = Table(title=f"{len(results)} learners graded → {args.out}")
+    for column in ("learner", "score", "problems"):
+        table.add_column(column)
+    for result in results:
+        table.add_row(result.learner, f"{result.score():g} / {total:g}", "; ".join(result.problems.values()))
+    Console().print(table)
+    print(f"Wrote {args.out}/gradebook.csv, grades.json, feedback/<learner>.md and report.html")
+    return 0
+
+
 def _learner(command):
     """Run a learner command on the kit found from the current folder (or --root)."""
 
@@ -119,6 +158,14 @@ def parser() -> argparse.ArgumentParser:
     commands_.add_parser("verify", help="(instructors) prove every solution passes and every stub fails").set_defaults(
         run=_verify
     )
+    grade = commands_.add_parser("grade", help="(instructors) grade a folder of submissions against the hidden checks")
+    grade.add_argument("submissions", type=Path, help="a folder with one folder or archive (.zip, .tar.gz) per learner")
+    grade.add_argument("--out", type=Path, required=True, help="where the gradebook, feedback and report go")
+    grade.add_argument("--jobs", type=int, default=None, help="learners graded at once (default: the number of cores)")
+    grade.add_argument("--exercise", nargs="*", default=None, metavar="NN", help="grade only these exercises")
+    grade.add_argument("--resume", action=argparse.BooleanOptionalAction, default=True,
+                       help="keep learners already graded in --out whose files and checks are unchanged (default)")
+    grade.set_defaults(run=_grade)
     return main
 
 

@@ -54,7 +54,7 @@ class Learner:
         self.exercise = exercise
         self.folder = folder
         self.path = (folder / exercise.filename).resolve()
-        self._loaded = loaded  # the session's modules (or load failures) by path
+        self._loaded = loaded  # the session's modules (or load failures) by path; (path, name) of stuck functions
 
     @property
     def files(self) -> frozenset[str]:
@@ -79,6 +79,18 @@ class Learner:
             raise CheckFailed(messages.MISSING_FUNCTION.format(file=self.exercise.filename, function=name))
         return found
 
+    def _runnable(self, name: str) -> Callable[..., Any]:
+        """The function, unless an earlier check had to stop it at the real-time limit:
+        running it again would only wait for the same limit."""
+        if (self.path, name) in self._loaded:
+            raise CheckFailed(messages.STUCK_BEFORE.format(function=name))
+        return self.function(name)
+
+    def _remember_stuck(self, name: str, run: Run) -> Run:
+        if run.error is not None and is_time_limit(run.error):
+            self._loaded[(self.path, name)] = run.error
+        return run
+
     def run(
         self, name: str, *args: Any, limit: float = LOOP_LIMIT, budget: int = CALLBACK_BUDGET, hang_causes: tuple[str, ...] = ()
     ) -> Call:
@@ -88,8 +100,8 @@ class Learner:
         ``asyncio.run`` and an unimplemented stub each raise CheckFailed with their message.
         What the function returned or raised is left to the check.
         """
-        function = self.function(name)
-        run = run_coroutine(lambda: function(*args), files=self.files, limit=limit, budget=budget)
+        function = self._runnable(name)
+        run = self._remember_stuck(name, run_coroutine(lambda: function(*args), files=self.files, limit=limit, budget=budget))
         probes = [a for a in args if hasattr(a, "spans") and hasattr(a, "never_awaited")]
         call = Call(name, describe_call(name, args), run, self, probes)
         call.fail_on_harness_findings(limit, budget, hang_causes)
@@ -112,10 +124,10 @@ class Learner:
         ``text`` describes the call for messages, e.g. ``"fetch_pages(session, urls)"``;
         ``probes`` are the recorders whose schedule a message may draw.
         """
-        function = self.function(name)
+        function = self._runnable(name)
         if not inspect.iscoroutinefunction(function):
             raise CheckFailed(messages.NOT_ASYNC_DEF.format(function=name))
-        run = run_coroutine(lambda: scenario(function), files=self.files, limit=limit, budget=budget)
+        run = self._remember_stuck(name, run_coroutine(lambda: scenario(function), files=self.files, limit=limit, budget=budget))
         call = Call(name, text, run, self, list(probes))
         call.fail_on_harness_findings(limit, budget, hang_causes)
         return call

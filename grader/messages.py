@@ -12,6 +12,10 @@ MISSING_FUNCTION = (
 )
 SYNTAX_ERROR = "{file}:{line}: SyntaxError: {msg}. Python could not read your file; fix that line first."
 IMPORT_FAILED = "{file}:{line}: importing your file raised {error}. Code at the top level of a module runs on import."
+STUCK_BEFORE = (
+    "{function} was stopped at the time limit in an earlier check (see that check's message), "
+    "so it is not run again."
+)
 NOT_ASYNC_DEF = "{function} must be a coroutine function: define it with `async def`, not `def`."
 IMPORT_TIMEOUT = (
     "{file}:{line}: importing your file did not finish in time. Code at the top level of a "

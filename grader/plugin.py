@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "Use --submission solutions to run against the reference solutions.",
     )
     group.addoption("--awaitlings-record", metavar="FILE", help="append one JSON line per check to FILE")
+    group.addoption("--awaitlings-key-fd", type=int, metavar="FD", help="read the records' signing key from this pipe")
     group.addoption(
         "--check-timeout",
         type=float,
@@ -52,7 +54,17 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_modules_key] = {}
     record = config.getoption("awaitlings_record")
     if record:
-        config.stash[_writer_key] = RecordWriter(Path(record))
+        config.stash[_writer_key] = RecordWriter(Path(record), _read_key(config.getoption("awaitlings_key_fd")))
+
+
+def _read_key(fd: int | None) -> bytes | None:
+    """The signing key, read once and the pipe closed before any learner code is imported."""
+    if fd is None:
+        return None
+    try:
+        return os.read(fd, 64)
+    finally:
+        os.close(fd)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

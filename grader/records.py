@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -21,36 +23,53 @@ class Record:
     duration: float
 
 
-class RecordWriter:
-    """Appends records to a file, flushing each line so a killed run loses nothing written."""
+def _signature(key: bytes, body: str) -> str:
+    return hmac.new(key, body.encode("utf-8"), hashlib.sha256).hexdigest()
 
-    def __init__(self, path: Path) -> None:
+
+class RecordWriter:
+    """Appends records to a file, flushing each line so a killed run loses nothing written.
+
+    With a key, each line carries an HMAC of its record: a line the learner's code
+    forges or edits without the key is dropped when read.
+    """
+
+    def __init__(self, path: Path, key: bytes | None = None) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._file: IO[str] = path.open("a", encoding="utf-8")
+        self._key = key
 
     def write(self, record: Record) -> None:
-        self._file.write(json.dumps(asdict(record)) + "\n")
+        body = json.dumps(asdict(record), sort_keys=True)
+        line = {"record": body, "sig": _signature(self._key, body)} if self._key else json.loads(body)
+        self._file.write(json.dumps(line) + "\n")
         self._file.flush()
 
     def close(self) -> None:
         self._file.close()
 
 
-def read(path: Path) -> Iterator[Record]:
-    """Records of a file; a torn last line (the writer was killed) is skipped."""
+def read(path: Path, key: bytes | None = None) -> Iterator[Record]:
+    """Records of a file; a torn line (the writer was killed) or, with a key, a line whose
+    signature does not match is skipped."""
     if not path.exists():
         return
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
         try:
-            yield Record(**json.loads(line))
-        except (ValueError, TypeError):
+            data = json.loads(line)
+            if key is not None:
+                if not hmac.compare_digest(str(data.get("sig")), _signature(key, str(data.get("record")))):
+                    continue
+                data = json.loads(data["record"])
+            yield Record(**data)
+        except (ValueError, TypeError, AttributeError):
             continue
 
 
-def final(path: Path) -> dict[str, Record]:
+def final(path: Path, key: bytes | None = None) -> dict[str, Record]:
     """The last word on each check by node id: a result, or "collected" if it never reported."""
     latest: dict[str, Record] = {}
-    for record in read(path):
+    for record in read(path, key):
         if record.outcome != "collected" or record.nodeid not in latest:
             latest[record.nodeid] = record
     return latest

@@ -1,0 +1,223 @@
+"""``awaitlings grade``: every learner's exercises against the hidden checks, each learner in
+its own sandboxed child, in parallel, each result committed as soon as it is done."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from grader import catalog, intake
+from grader.records import Record
+from grader.runner import run_pytest
+
+NO_RESULT = "no result (the run was killed or exited early)"
+INI = """[pytest]
+addopts = --import-mode=importlib
+timeout = 30
+timeout_method = signal
+"""
+
+
+@dataclass
+class CheckResult:
+    exercise: str
+    check: str
+    title: str
+    points: float
+    max_points: float
+    outcome: str  # passed, failed, or "no result"
+    message: str
+    duration: float
+
+
+@dataclass
+class LearnerResult:
+    learner: str
+    key: str  # hash of the learner's graded files and the checks: unchanged means already graded
+    checks: list[CheckResult] = field(default_factory=list)
+    problems: dict[str, str] = field(default_factory=dict)  # exercise (or "*") -> what went wrong
+
+    def score(self, exercise: str | None = None) -> float:
+        return sum(c.points for c in self.checks if exercise in (None, c.exercise))
+
+
+@dataclass
+class Plan:
+    """What the batch grades: exercises, their graded checks (found on the reference), the checks' folder."""
+
+    root: Path
+    exercises: list[catalog.Exercise]
+    checks: dict[str, list[Record]]  # exercise -> graded checks as collected
+
+    @property
+    def fingerprint(self) -> str:
+        digest = hashlib.sha256()
+        for exercise in self.exercises:
+            for path in sorted((self.root / "checks" / exercise.name).rglob("*.py")):
+                digest.update(path.read_bytes())
+        return digest.hexdigest()
+
+
+def plan(root: Path, only: list[str] | None = None) -> Plan:
+    """The exercises to grade and their graded checks, collected by running them on the solutions."""
+    exercises = [e for e in catalog.exercises(root) if not only or e.number in only or e.name in only]
+    outcome = run_pytest([f"checks/{e.name}" for e in exercises], root / "solutions", root=root)
+    checks: dict[str, list[Record]] = {e.name: [] for e in exercises}
+    for record in outcome.records.values():
+        if record.max_points and record.exercise in checks:
+            checks[record.exercise].append(record)
+    return Plan(root, exercises, checks)
+
+
+def _sandbox(plan_: Plan, sources: dict[str, str], where: Path) -> Path:
+    """A fresh folder with only the learner's modules, the checks and their metadata."""
+    (where / "pytest.ini").write_text(INI)
+    for exercise in plan_.exercises:
+        shutil.copytree(plan_.root / "checks" / exercise.name, where / "checks" / exercise.name)
+        meta = where / "exercises" / exercise.name
+        meta.mkdir(parents=True)
+        shutil.copy(plan_.root / "exercises" / exercise.name / "exercise.toml", meta)
+        if exercise.name in sources:
+            folder = where / "submission" / exercise.name
+            folder.mkdir(parents=True)
+            (folder / exercise.filename).write_text(sources[exercise.name], encoding="utf-8")
+    (where / "submission").mkdir(exist_ok=True)
+    return where
+
+
+def _run(plan_: Plan, sources: dict[str, str], exercises: list[catalog.Exercise]) -> dict[str, Record]:
+    with tempfile.TemporaryDirectory(prefix="awaitlings-sandbox-") as scratch:
+        root = _sandbox(plan_, sources, Path(scratch))
+        paths = [f"checks/{e.name}" for e in exercises]
+        return run_pytest(paths, root / "submission", root=root, isolated=True).records
+
+
+def _result(record: Record | None, check: Record, problem: str | None) -> CheckResult:
+    if problem:
+        outcome, message, points, duration = "not graded", problem, 0.0, 0.0
+    elif record is None or record.outcome == "collected":
+        outcome, message, points, duration = "no result", NO_RESULT, 0.0, 0.0
+    else:
+        outcome, message, duration = record.outcome, record.message, record.duration
+        points = check.max_points if outcome == "passed" else 0.0
+    return CheckResult(check.exercise, check.check, check.title, points, check.max_points, outcome, message, duration)
+
+
+def collect(plan_: Plan, entry: intake.Entry, unpacked: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """The learner's module sources by exercise, and a one-line problem for what cannot be graded."""
+    sources, problems = {}, {}
+    try:
+        folder = intake.unpack(entry, unpacked)
+        for exercise in plan_.exercises:
+            path = intake.module_of(folder, exercise)
+            if path is None:
+                problems[exercise.name] = f"no {exercise.name}/{exercise.filename} in the submission"
+                continue
+            try:
+                sources[exercise.name] = intake.read_module(path)
+            except intake.IntakeError as error:
+                problems[exercise.name] = str(error)
+    except intake.IntakeError as error:
+        problems["*"] = str(error)
+    return sources, problems
+
+
+def key(plan_: Plan, sources: dict[str, str]) -> str:
+    """What a grade depends on: the checks and the learner's sources."""
+    digest = hashlib.sha256(plan_.fingerprint.encode())
+    for name in sorted(sources):
+        digest.update(name.encode() + b"\0" + sources[name].encode() + b"\0")
+    return digest.hexdigest()
+
+
+def grade_learner(plan_: Plan, entry: intake.Entry, sources: dict[str, str], problems: dict[str, str]) -> LearnerResult:
+    """Grade one learner; never raises for anything the submission does."""
+    result = LearnerResult(entry.learner, key(plan_, sources), problems=problems)
+    graded = [e for e in plan_.exercises if e.name in sources]
+    records = _run(plan_, sources, graded) if graded else {}
+    # An exercise whose run ended early (os._exit, a kill) is rerun alone: the others keep their results.
+    by_check = {(r.exercise, r.check): r for r in records.values()}
+    def unreported(exercise: catalog.Exercise) -> bool:
+        found = [by_check.get((exercise.name, c.check)) for c in plan_.checks[exercise.name]]
+        return any(r is None or r.outcome == "collected" for r in found)
+
+    for exercise in graded:
+        if unreported(exercise):
+            again = _run(plan_, sources, [exercise])
+            by_check.update({(r.exercise, r.check): r for r in again.values() if r.exercise == exercise.name})
+    for exercise in plan_.exercises:
+        problem = problems.get(exercise.name) or problems.get("*")
+        for check in plan_.checks[exercise.name]:
+            record = None if problem else by_check.get((exercise.name, check.check))
+            result.checks.append(_result(record, check, problem))
+    return result
+
+
+def commit_file(path: Path, text: str) -> None:
+    """Write a file atomically: a crash leaves the old file or the new one, never half of one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def load_done(out: Path) -> dict[str, LearnerResult]:
+    """Learners already graded in ``out`` (a kill -9 leaves whole files only)."""
+    done = {}
+    for path in sorted((out / ".learners").glob("*.json")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            checks = [CheckResult(**c) for c in data.pop("checks")]
+            done[data["learner"]] = LearnerResult(checks=checks, **data)
+        except (ValueError, TypeError, KeyError):
+            continue
+    return done
+
+
+def grade(
+    submissions: Path,
+    out: Path,
+    plan_: Plan,
+    *,
+    jobs: int,
+    resume: bool = True,
+    progress: Callable[[str], None] = lambda learner: None,
+) -> list[LearnerResult]:
+    """Grade every learner in ``submissions``; results land in ``out/.learners`` one by one."""
+    entries = intake.entries(submissions)
+    done = load_done(out) if resume else {}
+    results: dict[str, LearnerResult] = {}
+    with tempfile.TemporaryDirectory(prefix="awaitlings-unpacked-") as scratch:
+        def work(entry: intake.Entry, sources: dict[str, str], problems: dict[str, str]) -> LearnerResult:
+            result = grade_learner(plan_, entry, sources, problems)
+            commit_file(out / ".learners" / f"{file_name(entry.learner)}.json", json.dumps(asdict(result), indent=1))
+            return result
+
+        todo = []
+        for entry in entries:
+            sources, problems = collect(plan_, entry, Path(scratch) / file_name(entry.learner))
+            previous = done.get(entry.learner)
+            if previous is not None and previous.key == key(plan_, sources):
+                results[entry.learner] = previous
+                progress(entry.learner)
+            else:
+                todo.append((entry, sources, problems))
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            for future in as_completed([pool.submit(work, *item) for item in todo]):
+                result = future.result()
+                results[result.learner] = result
+                progress(result.learner)
+    return [results[e.learner] for e in entries]
+
+
+def file_name(learner: str) -> str:
+    """A learner id safe as a file name."""
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in learner).lstrip(".")
+    return safe or "learner"

@@ -1,0 +1,126 @@
+"""Learners' submissions as exported by an LMS: one folder or archive per learner.
+
+Archives are unpacked with every member checked: no absolute paths, no ``..``, no
+links, no device files, bounded sizes. A learner's module for an exercise is found
+wherever the export put the ``NN_topic`` folder.
+"""
+
+from __future__ import annotations
+
+import shutil
+import stat
+import tarfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from grader.catalog import Exercise
+
+ARCHIVES = (".zip", ".tar.gz", ".tgz", ".tar")
+MEMBER_LIMIT = 5 << 20  # bytes of one unpacked file
+ARCHIVE_LIMIT = 50 << 20  # bytes unpacked from one archive
+MODULE_LIMIT = 1 << 20  # bytes of one learner module: a bigger one is not graded
+
+
+class IntakeError(Exception):
+    """A submission that cannot be read; the message is one line for the gradebook."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    learner: str  # the folder's or archive's name, without the archive suffix
+    path: Path
+
+
+def entries(folder: Path) -> list[Entry]:
+    """One entry per learner; raises IntakeError for a missing or empty folder."""
+    if not folder.is_dir():
+        raise IntakeError(f"{folder} is not a folder of submissions")
+    found = []
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith("."):
+            continue
+        name = next((path.name[: -len(s)] for s in ARCHIVES if path.name.endswith(s)), None)
+        if path.is_dir() and not path.is_symlink():
+            found.append(Entry(path.name, path))
+        elif name and path.is_file():
+            found.append(Entry(name, path))
+    if not found:
+        raise IntakeError(f"{folder} holds no learner folders or archives (.zip, .tar.gz)")
+    return found
+
+
+def _safe_name(name: str) -> PurePosixPath:
+    path = PurePosixPath(name.replace("\\", "/"))
+    if path.is_absolute() or ".." in path.parts:
+        raise IntakeError(f"archive member {name!r} points outside the archive")
+    return path
+
+
+def _unzip(archive: Path, dest: Path) -> None:
+    total = 0
+    with zipfile.ZipFile(archive) as zipped:
+        for member in zipped.infolist():
+            target = dest / _safe_name(member.filename)
+            if target == dest:
+                continue
+            kind = stat.S_IFMT(member.external_attr >> 16)
+            if kind and kind not in (stat.S_IFREG, stat.S_IFDIR):
+                raise IntakeError(f"archive member {member.filename!r} is a link or special file")
+            if member.is_dir():
+                target.mkdir(parents=True, exist_ok=True)
+                continue
+            total += member.file_size
+            if member.file_size > MEMBER_LIMIT or total > ARCHIVE_LIMIT:
+                raise IntakeError(f"archive too large to grade (member {member.filename!r})")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with zipped.open(member) as source, target.open("wb") as out:
+                out.write(source.read(MEMBER_LIMIT + 1)[:MEMBER_LIMIT])
+
+
+def _untar(archive: Path, dest: Path) -> None:
+    total = 0
+    with tarfile.open(archive) as tarred:
+        for member in tarred.getmembers():
+            _safe_name(member.name)
+            if not (member.isfile() or member.isdir()):
+                raise IntakeError(f"archive member {member.name!r} is a link or special file")
+            total += member.size
+            if member.size > MEMBER_LIMIT or total > ARCHIVE_LIMIT:
+                raise IntakeError(f"archive too large to grade (member {member.name!r})")
+        tarred.extractall(dest, filter="data")
+
+
+def unpack(entry: Entry, dest: Path) -> Path:
+    """The entry as a folder: itself, or its archive unpacked into ``dest``."""
+    if entry.path.is_dir():
+        return entry.path
+    dest.mkdir(parents=True, exist_ok=True)
+    try:
+        (_unzip if entry.path.name.endswith(".zip") else _untar)(entry.path, dest)
+    except IntakeError:
+        shutil.rmtree(dest, ignore_errors=True)
+        raise
+    except (OSError, zipfile.BadZipFile, tarfile.TarError, EOFError) as error:
+        shutil.rmtree(dest, ignore_errors=True)
+        raise IntakeError(f"unreadable archive {entry.path.name}: {error}") from None
+    return dest
+
+
+def module_of(folder: Path, exercise: Exercise) -> Path | None:
+    """The learner's file for an exercise: the shallowest ``NN_topic/<module>.py`` under ``folder``."""
+    candidates = [
+        p for p in folder.rglob(exercise.filename)
+        if p.parent.name == exercise.name and p.is_file() and not p.is_symlink()
+    ]
+    return min(candidates, key=lambda p: len(p.parts), default=None)
+
+
+def read_module(path: Path) -> str:
+    """The module's source; IntakeError if it is too large or not UTF-8."""
+    if path.stat().st_size > MODULE_LIMIT:
+        raise IntakeError(f"{path.name} is larger than {MODULE_LIMIT >> 20} MiB; not graded")
+    try:
+        return path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise IntakeError(f"{path.name} is not UTF-8 text ({error.reason} at byte {error.start})") from None
