@@ -51,8 +51,12 @@ def _grade(args: argparse.Namespace) -> int:
     except intake.IntakeError as error:
         print(f"awaitlings grade: {error}", file=sys.stderr)
         return 2
-    with console.status("Collecting the hidden checks (run once on the reference solutions)…"):
-        plan = batch.plan(root, args.exercise)
+    try:
+        with console.status("Collecting the hidden checks (run once on the reference solutions)…"):
+            plan = batch.plan(root, args.exercise)
+    except ValueError as error:  # a broken exercise.toml in the kit
+        print(f"awaitlings grade: {error}", file=sys.stderr)
+        return 2
     if not plan.exercises:
         print(f"awaitlings grade: no exercise matches {' '.join(args.exercise)}", file=sys.stderr)
         return 2

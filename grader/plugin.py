@@ -108,7 +108,7 @@ def _message_for(excinfo: pytest.ExceptionInfo, item: pytest.Item) -> str | None
     error = excinfo.value
     if isinstance(error, CheckFailed):
         return str(error)
-    if is_time_limit(error):
+    if is_time_limit(error) and "learner" in getattr(item, "fixturenames", ()):
         return messages.REAL_TIMEOUT.format(limit=_timeout_of(item))
     return None
 

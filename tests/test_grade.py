@@ -1,0 +1,175 @@
+"""The batch grader on the sample class, on hostile and broken input, and after a kill."""
+
+import csv
+import io
+import os
+import signal
+import subprocess
+import sys
+import tarfile
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from grader import batch, catalog, intake, reports
+
+ROOT = catalog.KIT_ROOT
+CLASS = ROOT / "examples" / "class"
+FIRST_THREE = ["01", "02", "03"]
+# Expected points per learner of the sample class, for exercises 01, 02, 03.
+EXPECTED = {
+    "ada": (10, 10, 10),  # the reference solutions
+    "bob": (0, 0, 0),  # untouched stubs
+    "cy": (10, 5, 6),  # 01 right, sequential 02 and 03
+    "dee": (10, 10, 10),  # a .zip export with a top folder
+    "eve": (10, 10, 0),  # a syntax error in 03
+    "fay": (10, 10, 7),  # os._exit(0) in 03's fetch_all_settled
+    "gus": (0, 0, 0),  # stubs, and a conftest.py and pytest.ini that would pass everything
+    "hal": (10, 10, 3),  # an endless loop in 03's fetch_all
+    "ivy": (10, 0, 0),  # a .tar.gz holding 01 only
+}
+
+
+@pytest.fixture(scope="module")
+def plan():
+    return batch.plan(ROOT, FIRST_THREE)
+
+
+def _scores(results):
+    return {r.learner: tuple(int(r.score(e)) for e in ("01_coroutines", "02_event_loop", "03_gather")) for r in results}
+
+
+def test_sample_class_gets_the_expected_grades_and_outputs(plan, tmp_path):
+    results = batch.grade(CLASS, tmp_path, plan, jobs=2)
+    assert _scores(results) == EXPECTED
+    reports.write_all(tmp_path, plan, results, {"network": "test"})
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "gradebook.csv").read_text())))
+    assert [r["learner"] for r in rows] == sorted(EXPECTED)
+    assert {r["learner"]: int(float(r["total"])) for r in rows} == {k: sum(v) for k, v in EXPECTED.items()}
+    fay = (tmp_path / "feedback" / "fay.md").read_text()
+    assert batch.NO_RESULT in fay and "Hint:" in fay
+    solution = (ROOT / "solutions" / "03_gather" / "gather.py").read_text()
+    checks = (ROOT / "checks" / "03_gather" / "test_gather_checks.py").read_text()
+    for path in (tmp_path / "feedback").glob("*.md"):
+        text = path.read_text()
+        assert "return_exceptions=True)\n" not in text or solution not in text
+        assert "def test_" not in text and checks[:200] not in text
+    assert "<svg" in (tmp_path / "report.html").read_text()
+
+
+def _learner(tmp_path, name, gather_source):
+    folder = tmp_path / "class" / name / "03_gather"
+    folder.mkdir(parents=True)
+    (folder / "gather.py").write_text(gather_source)
+    return tmp_path / "class"
+
+
+SOLUTION = (ROOT / "solutions" / "03_gather" / "gather.py").read_text()
+
+
+def test_forged_records_are_dropped(plan, tmp_path):
+    forger = SOLUTION.replace("import asyncio", '''import asyncio
+import json
+import sys
+
+_path = sys.argv[sys.argv.index("--awaitlings-record") + 1]
+for _check in ("test_settled_puts_exceptions_in_place", "test_settled_runs_fetches_together"):
+    with open(_path, "a") as _out:
+        _out.write(json.dumps({"exercise": "03_gather", "check": _check, "title": "", "nodeid": "x::" + _check,
+                               "points": 9, "max_points": 9, "outcome": "passed", "message": "", "duration": 0}) + "\\n")
+''') + "\n\nasync def fetch_all_settled(fetch, items):\n    raise ValueError\n"
+    results = batch.grade(_learner(tmp_path, "forger", forger), tmp_path / "out", plan, jobs=1)
+    settled = [c for c in results[0].checks if "settled" in c.check]
+    assert settled and all(c.points == 0 for c in settled)
+    assert results[0].score("03_gather") == sum(c.max_points for c in plan.checks["03_gather"] if "settled" not in c.check)
+
+
+def test_isolated_runs_have_loopback_only():
+    from grader.runner import isolation_in_force, network_namespace
+
+    prefix = network_namespace()
+    assert prefix, "this machine refuses network namespaces (the gradebook would say so)"
+    script = (
+        "import socket\n"
+        "server = socket.create_server(('127.0.0.1', 0))\n"
+        "client = socket.create_connection(server.getsockname(), timeout=2)\n"
+        "print(sorted(name for _, name in socket.if_nameindex()))\n"
+    )
+    done = subprocess.run([*prefix, sys.executable, "-c", script], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "['lo']"  # loopback works, and no other interface exists
+    assert isolation_in_force()["network"].startswith("loopback only")
+
+
+@pytest.mark.parametrize(
+    "make, problem",
+    [
+        (lambda p: p.write_bytes(b"\xff\xfe not utf-8"), "is not UTF-8 text"),
+        (lambda p: p.write_bytes(b"#" * (intake.MODULE_LIMIT + 1)), "larger than 1 MiB"),
+    ],
+    ids=["non-utf8", "huge"],
+)
+def test_unreadable_module_gets_one_line(plan, tmp_path, make, problem):
+    submissions = _learner(tmp_path, "odd", "")
+    make(submissions / "odd" / "03_gather" / "gather.py")
+    result = batch.grade(submissions, tmp_path / "out", plan, jobs=1)[0]
+    assert problem in result.problems["03_gather"]
+    assert all(c.points == 0 for c in result.checks if c.exercise == "03_gather")
+
+
+def _zip(path, members):
+    with zipfile.ZipFile(path, "w") as zipped:
+        for name, data in members:
+            zipped.writestr(name, data)
+
+
+def test_archives_with_escaping_paths_or_links_are_refused(tmp_path):
+    submissions = tmp_path / "class"
+    submissions.mkdir()
+    _zip(submissions / "climber.zip", [("../../evil.py", "x = 1"), ("03_gather/gather.py", SOLUTION)])
+    link = zipfile.ZipInfo("03_gather/gather.py")
+    link.external_attr = (0o120777 << 16)
+    with zipfile.ZipFile(submissions / "linker.zip", "w") as zipped:
+        zipped.writestr(link, "/etc/passwd")
+    with tarfile.open(submissions / "tarlink.tar.gz", "w:gz") as tarred:
+        info = tarfile.TarInfo("03_gather/gather.py")
+        info.type, info.linkname = tarfile.SYMTYPE, "/etc/passwd"
+        tarred.addfile(info)
+    (submissions / "broken.zip").write_bytes(b"not a zip at all")
+    for entry in intake.entries(submissions):
+        with pytest.raises(intake.IntakeError) as error:
+            intake.unpack(entry, tmp_path / "unpacked" / entry.learner)
+        assert any(w in str(error.value) for w in ("outside the archive", "link or special", "unreadable archive"))
+    assert not (tmp_path / "evil.py").exists() and not (tmp_path.parent / "evil.py").exists()
+
+
+def test_missing_or_empty_folder_is_one_line(tmp_path):
+    for folder in (tmp_path / "absent", tmp_path):
+        with pytest.raises(intake.IntakeError):
+            intake.entries(folder)
+    command = [sys.executable, "-m", "grader.cli", "grade", str(tmp_path / "absent"), "--out", str(tmp_path / "o")]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "is not a folder of submissions" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.timeout(400)
+def test_kill_mid_batch_then_rerun_gives_the_same_gradebook(tmp_path):
+    command = [sys.executable, "-m", "grader.cli", "grade", str(CLASS), "--jobs", "1", "--exercise", *FIRST_THREE]
+    whole = subprocess.run([*command, "--out", str(tmp_path / "whole")], capture_output=True, timeout=300)
+    assert whole.returncode == 0, whole.stderr.decode()
+    out = tmp_path / "killed"
+    grading = subprocess.Popen([*command, "--out", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
+    deadline = time.monotonic() + 120
+    while len(list((out / ".learners").glob("*.json"))) < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.killpg(grading.pid, signal.SIGKILL)
+    grading.wait()
+    finished = {p.name: p.stat().st_mtime_ns for p in (out / ".learners").glob("*.json")}
+    assert 3 <= len(finished) < len(EXPECTED)
+    rerun = subprocess.run([*command, "--out", str(out)], capture_output=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr.decode()
+    assert (out / "gradebook.csv").read_text() == (tmp_path / "whole" / "gradebook.csv").read_text()
+    assert all((out / ".learners" / name).stat().st_mtime_ns == mtime for name, mtime in finished.items())
