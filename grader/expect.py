@@ -49,9 +49,17 @@ def results(call: Call, expected: list[Any], probe: Probe | None = None, *, conc
             f"Called {call.text}. It returned Task objects instead of their results.",
             "Await the tasks (or asyncio.gather them) and return what they produce.",
         )
+    if not same(got, expected) and call.run.leaked and probe is not None:
+        no_leftovers(call, probe)  # the cause comes before its effect on the results
+    if got is None:
+        raise CheckFailed(
+            f"Called {call.text}. It returned None; expected a list: {_describe(expected)}.",
+            "Did you forget the `return`?",
+        )
     if type(got) is not list:
         raise CheckFailed(f"Called {call.text}. It returned {_describe(got)} ({type(got).__name__}); expected a list: {_describe(expected)}.")
-    if not same(got, expected) and probe is not None and sorted(map(_describe, got)) == sorted(map(_describe, expected)):
+    _replaced_exceptions(call, got, expected)
+    if not same(got, expected) and probe is not None and _same_items(got, expected):
         finished = [probe.expected(item) for item in probe.ended]
         if same(got, finished):
             raise CheckFailed(
@@ -65,29 +73,77 @@ def results(call: Call, expected: list[Any], probe: Probe | None = None, *, conc
     return got
 
 
-def ran_together(call: Call, probe: Probe, *, concept: str) -> None:
-    """Every call of ``probe`` ran at the same time: loop time is the slowest delay, all in flight at once."""
+def _secs(value: float) -> str:
+    """Loop time as the learner should read it: exact to 10 ms, no trailing zeros (1 s, 1.01 s)."""
+    return f"{value:.2f}".rstrip("0").rstrip(".") + " s"
+
+
+def _same_items(got: list[Any], expected: list[Any]) -> bool:
+    """The same values in any order (by ``same``)."""
+    left = list(expected)
+    for value in got:
+        match = next((i for i, e in enumerate(left) if same(value, e)), None)
+        if match is None:
+            return False
+        left.pop(match)
+    return not left
+
+
+def _replaced_exceptions(call: Call, got: list[Any], expected: list[Any]) -> None:
+    """An exception in the list that is a copy, not the object the call raised."""
+    for index, (g, e) in enumerate(zip(got, expected)):
+        if isinstance(e, BaseException) and g is not e and type(g) is type(e):
+            raise CheckFailed(
+                f"Called {call.text}. Item {index} of the result is a new {type(g).__name__}, "
+                "not the exception object the call raised.",
+                "Put the original exception in the list (`except Exception as error: return error`), "
+                "or let asyncio.gather(..., return_exceptions=True) do it.",
+            )
+
+
+def ran_together(call: Call, probe: Probe, *, concept: str, items: list[Any] | None = None) -> None:
+    """Every call of ``probe`` ran at the same time: loop time is the slowest delay, all in flight at once.
+
+    With ``items``, each must have been fetched exactly once first.
+    """
+    call.result()  # an exception is the first thing to fix
+    if not probe.calls:
+        raise CheckFailed(
+            f"Called {call.text}. It never called {probe.name}: the results must come from "
+            f"{probe.name}(item), awaited for every item.",
+            f"Call {probe.name} for each item and await them together: {concept}.",
+        )
+    if items is not None:
+        each_item_once(call, probe, items)
     n = len(probe.calls)
-    slowest = max(probe.delay(item) for item in probe.calls)
-    total = sum(probe.delay(item) for item in probe.calls)
-    took = call.loop_time
+    delays = [probe.delay(item) for item in probe.calls]
+    slowest, total, took = max(delays), sum(delays), call.loop_time
     if abs(took - slowest) <= EXACT and probe.peak == n:
         return
     if took + EXACT < slowest:  # returned before its calls could finish
         no_leftovers(call, probe)
-    what = f"{n} {probe.name} calls of {_seconds(slowest)}" if len({probe.delay(i) for i in probe.calls}) == 1 else f"{n} {probe.name} calls"
-    picture = call.schedule(probe.expected_together(), expected_title=f"Expected: all at once, {slowest:g} s")
+    what = f"{n} {probe.name} calls of {_secs(slowest)}" if len(set(delays)) == 1 else f"{n} {probe.name} calls"
+    picture = call.schedule(probe.expected_together(), expected_title=f"Expected: all at once, {_secs(slowest)}")
+    advice = f"Start them all before awaiting any: {concept}."
     if probe.peak <= 1 and abs(took - total) <= EXACT:
         raise CheckFailed(
-            f"Called {call.text}. {what} took {took:.1f} s of loop time: they ran one after another. "
-            f"Together they take {slowest:.1f} s, the time of the slowest.",
-            f"Start them all before awaiting any: {concept}.",
+            f"Called {call.text}. {what} took {_secs(took)} of loop time: they ran one after another. "
+            f"Together they take {_secs(slowest)}, the time of the slowest.",
+            advice,
+            picture,
+        )
+    ends = [span.end for span in probe.spans()]
+    if probe.peak == n and None not in ends and took > max(ends) + EXACT:
+        raise CheckFailed(
+            f"Called {call.text}. The {probe.name} calls all ran at once and had finished by {_secs(max(ends))}, "
+            f"but it returned only at {_secs(took)}: it waited longer than its calls took.",
+            "Wait for the calls themselves (await them, or gather them), not for a fixed time or by polling.",
             picture,
         )
     raise CheckFailed(
-        f"Called {call.text}. {what} took {took:.1f} s of loop time with at most {probe.peak} running at once; "
-        f"all {n} at the same time take {slowest:.1f} s.",
-        f"Start them all before awaiting any: {concept}.",
+        f"Called {call.text}. {what} took {_secs(took)} of loop time with at most {probe.peak} running at once; "
+        f"all {n} at the same time take {_secs(slowest)}.",
+        advice,
         picture,
     )
 
@@ -149,5 +205,3 @@ def _contains(raised_error: BaseException, wanted: BaseException) -> bool:
     return False
 
 
-def _seconds(value: float) -> str:
-    return f"{value:g} s"

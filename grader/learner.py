@@ -188,7 +188,10 @@ class Call:
             )
         if run.held:
             worst = max(run.held, key=lambda h: h.real)
-            where = f" (it paused next at {worst.where})" if worst.where else ""
+            if run.error is not None and is_time_limit(run.error):
+                where = f" (it was stopped at {self.where(run.error)})"
+            else:
+                where = f" (it paused next at {worst.where})" if worst.where else ""
             found = [f"{f.what} at {exercise.filename}:{f.line}" for f in blocking_calls(self.learner.path)]
             extra = "\n" + messages.STATIC_FINDINGS.format(findings=", ".join(found)) if found else ""
             marks = tuple(Mark(h.at, f"loop held {h.real:.2f} s (real time)") for h in run.held[:3])
@@ -199,9 +202,15 @@ class Call:
             )
         stub = self._stub_function(run.error)
         if stub:
-            raise CheckFailed(messages.NOT_IMPLEMENTED.format(function=stub, readme=exercise.readme))
+            raise CheckFailed(
+                messages.NOT_IMPLEMENTED.format(function=stub, readme=exercise.readme),
+                messages.NOT_IMPLEMENTED_LINE.format(where=self.where(run.error)),
+            )
         if isinstance(run.error, RuntimeError) and _is_nested_run(run.error):
-            raise CheckFailed(messages.NESTED_RUN.format(call=self.text, what=_nested_what(run.error)))
+            advice = None if inspect.iscoroutinefunction(self.learner.function(self.function)) else (
+                messages.NOT_ASYNC_DEF.format(function=self.function)
+            )
+            raise CheckFailed(messages.NESTED_RUN.format(call=self.text, what=_nested_what(run.error)), advice)
         if run.busy:
             raise CheckFailed(
                 messages.BUSY_WAIT.format(call=self.text, callbacks=budget, loop_time=run.loop_time), messages.BUSY_WAIT_ADVICE
@@ -209,12 +218,22 @@ class Call:
         if run.hung:
             text = messages.HUNG.format(call=self.text, limit=limit, expected="")
             ends = [span.end for probe in self.probes for span in probe.spans()]
+            for probe in self.probes:
+                calls = [repr(c) for c in getattr(probe, "calls", [])]
+                if len(calls) > 2 * len(set(calls)) + 10:
+                    text += messages.CALLS_REPEATED.format(name=probe.name, count=len(calls), distinct=len(set(calls)))
             if ends and None not in ends:
-                text += messages.CALLS_DONE.format(count=len(ends), at=max(ends))
+                text += messages.CALLS_DONE.format(count=len(ends), s="" if len(ends) == 1 else "s", at=max(ends))
             if run.ignored_cancel:
                 text += messages.IGNORED_CANCEL
             causes = hang_causes or messages.DEFAULT_HANG_CAUSES
             raise CheckFailed(text, messages.HUNG_ADVICE.format(causes="; ".join(causes)), self.schedule())
+        if run.unretrieved:
+            lost = run.unretrieved[0]
+            raise CheckFailed(
+                messages.LOST_EXCEPTION.format(call=self.text, error=error_text(lost), where=self.where(lost)),
+                messages.LOST_EXCEPTION_ADVICE,
+            )
 
     def _stub_function(self, error: BaseException | None) -> str | None:
         """The learner function that raised NotImplementedError itself (an untouched stub)."""
@@ -225,8 +244,11 @@ class Call:
 
     def result(self) -> Any:
         """The returned value; an exception the learner's code raised fails the check, with its line."""
-        if self.run.error is not None:
-            raise CheckFailed(messages.RAISED.format(call=self.text, error=error_text(self.run.error), where=self.where(self.run.error)))
+        error = self.run.error
+        if error is not None:
+            text = messages.RAISED.format(call=self.text, error=error_text(error), where=self.where(error))
+            advice = next((a for kind, fragment, a in messages.KNOWN_ERRORS if isinstance(error, kind) and fragment in str(error)), None)
+            raise CheckFailed(text, advice)
         return self.run.value
 
 

@@ -44,6 +44,7 @@ class Run:
     held: list[HeldLoop] = field(default_factory=list)
     leaked: list[str] = field(default_factory=list)  # tasks still pending when it returned
     loop_errors: list[str] = field(default_factory=list)  # what the loop would have logged
+    unretrieved: list[BaseException] = field(default_factory=list)  # task exceptions nobody awaited
 
     @property
     def finished(self) -> bool:
@@ -66,6 +67,20 @@ def _drain(loop: asyncio.AbstractEventLoop, tasks: set[asyncio.Task], budget: li
         if not task.cancelled():
             task.exception()  # mark retrieved: the check reports what matters
     return stuck
+
+
+def _record_loop_error(run: Run, context: dict) -> None:
+    """The loop's exception handler: keep what it would log, for the check to report."""
+    run.loop_errors.append(str(context.get("message")))
+    error = context.get("exception")
+    if error is not None and "never retrieved" in str(context.get("message")):
+        run.unretrieved.append(error)
+
+
+def _task_name(task: asyncio.Task) -> str:
+    """How a learner knows a task: fetch('a') for a probe's, one() for their inner function one."""
+    name = getattr(task.get_coro(), "__qualname__", task.get_name())
+    return name if name.endswith(")") else name.rsplit(".", 1)[-1] + "()"
 
 
 def _neutralise(value: Any) -> None:
@@ -94,7 +109,7 @@ def run_coroutine(
     """
     run = Run()
     loop = looptime.new_event_loop()
-    loop.set_exception_handler(lambda _loop, context: run.loop_errors.append(str(context.get("message"))))
+    loop.set_exception_handler(lambda _loop, context: _record_loop_error(run, context))
     t0 = loop.time()
     recorder = Recorder(files, clock=lambda: loop.time() - t0)
     token = current_loop.set(loop)
@@ -110,7 +125,7 @@ def run_coroutine(
             return await awaitable
         finally:  # what was still running at the moment the learner's function returned
             others = asyncio.all_tasks() - {asyncio.current_task()} - harness
-            run.leaked = sorted(getattr(t.get_coro(), "__qualname__", t.get_name()) for t in others)
+            run.leaked = sorted(_task_name(t) for t in others)
 
     real0 = time.perf_counter()
     try:

@@ -5,6 +5,7 @@ can meet. Placeholders are filled with ``str.format``.
 """
 
 NOT_IMPLEMENTED = "{function} is not implemented yet — see {readme}"
+NOT_IMPLEMENTED_LINE = "(It raises NotImplementedError at {where}: remove that line once your code is in.)"
 MISSING_FILE = "{file} is missing from {folder}: put your solution in that file (the stub is {stub})."
 MISSING_FUNCTION = (
     "{file} has no function named {function}. Did you rename or delete it? "
@@ -29,6 +30,11 @@ RETURNED_AWAITABLE = (
     "Called {call}. It returned {kind} instead of a result: something it returns was never awaited"
 )
 RETURNED_AWAITABLE_ADVICE = "Await it before returning: `return await ...`."
+LOST_EXCEPTION = (
+    "Called {call}. A task it started raised {error} (at {where}) and nothing ever awaited that "
+    "task: the error was lost (\"Task exception was never retrieved\")."
+)
+LOST_EXCEPTION_ADVICE = "Await every task you create (or gather them, or use a TaskGroup), so its errors reach you."
 RAISED = "Called {call}. It raised {error} at {where}."
 NESTED_RUN = (
     "Called {call}. It called {what} while the event loop was already running. "
@@ -70,7 +76,11 @@ BUSY_WAIT = (
     "instead of waiting."
 )
 BUSY_WAIT_ADVICE = "Wait for the thing itself (await the task, an Event, a Queue) instead of polling."
-CALLS_DONE = " All {count} calls it made had finished by {at:g} s."
+CALLS_DONE = " The {count} call{s} it made had finished by {at:g} s."
+CALLS_REPEATED = (
+    " It called {name} {count} times for {distinct} different items: a loop that never moves on "
+    "(a counter that is never increased?)."
+)
 IGNORED_CANCEL = " When it was cancelled it did not stop: CancelledError was caught and not re-raised."
 FOREIGN_LOOP = (
     "Called {call}. The {probe} you were given was awaited on a different event loop "
@@ -80,4 +90,17 @@ REAL_TIMEOUT = (
     "This check did not finish within {limit:g} s of real time, so it was stopped. "
     "Your code is stuck in a loop that never reaches an await (a busy loop), or in a call "
     "that blocks for a long time."
+)
+
+# (exception type, text it contains, advice): mistakes whose error message does not teach.
+KNOWN_ERRORS = (
+    (TypeError, "unhashable type: 'list'", "asyncio.gather takes the awaitables as separate arguments: "
+     "`asyncio.gather(*coroutines)`, with a star, not a list."),
+    (TypeError, "awaitable is required", "asyncio.gather takes the awaitables as separate arguments: "
+     "`asyncio.gather(*coroutines)`, with a star, not a list."),
+    (NameError, "'asyncio' is not defined", "Add `import asyncio` at the top of your file."),
+    (Exception, "Result is not set", "That task had not finished yet: `await task` waits for it and "
+     "gives its result (task.result() only reads a finished one)."),
+    (TypeError, "can't be used in 'await' expression", "Only awaitables can be awaited: a coroutine, "
+     "a Task or a Future. Call an `async def` function and await what it returns."),
 )

@@ -21,8 +21,8 @@ def test_fetch_all_runs_fetches_together(learner):
     """fetch_all runs 3 fetches of 1 s in 1 s of loop time"""
     fetch = Probe(delay=1.0)
     call = learner.run("fetch_all", fetch, ["b", "c", "a"])
+    expect.ran_together(call, fetch, concept=GATHER, items=["b", "c", "a"])
     expect.results(call, [fetch.expected(i) for i in ["b", "c", "a"]], fetch, concept=GATHER)
-    expect.ran_together(call, fetch, concept=GATHER)
 
 
 @pytest.mark.points(1)
@@ -50,8 +50,8 @@ def test_fetch_all_handles_many_items(learner):
     items = [f"item-{n}" for n in range(50, 0, -1)]
     fetch = Probe(delay=lambda item: 1.0 + int(item.split("-")[1]) % 5)
     call = learner.run("fetch_all", fetch, items)
+    expect.ran_together(call, fetch, concept=GATHER, items=items)
     expect.results(call, [fetch.expected(i) for i in items], fetch, concept=GATHER)
-    expect.ran_together(call, fetch, concept=GATHER)
     empty = learner.run("fetch_all", Probe(), [])
     expect.results(empty, [], concept=GATHER)
 
@@ -89,5 +89,5 @@ def test_settled_runs_fetches_together(learner):
     """fetch_all_settled runs its fetches at the same time too"""
     fetch = Probe(delay=1.0, errors={"b": ValueError("bad b")})
     call = learner.run("fetch_all_settled", fetch, ["c", "b", "a"])
-    expect.ran_together(call, fetch, concept=SETTLED)
+    expect.ran_together(call, fetch, concept=SETTLED, items=["c", "b", "a"])
     expect.no_leftovers(call, fetch)

@@ -22,7 +22,15 @@ def test_fetch_all_runs_fetches_together(learner):
     """3 fetches of 1 s take 1 s of loop time, not 3 s"""
     fetch = Probe(delay=1.0)
     call = learner.run("fetch_all", fetch, ["a", "b", "c"])
-    expect.ran_together(call, fetch, concept=GATHER)
+    expect.ran_together(call, fetch, concept=GATHER, items=["a", "b", "c"])
+
+
+def test_fetch_all_lets_a_failure_out(learner):
+    """fetch_all raises the exception of a failing fetch"""
+    error = ValueError("b is broken")
+    fetch = Probe(delay=1.0, errors={"b": error})
+    call = learner.run("fetch_all", fetch, ["a", "b", "c"])
+    expect.raised(call, error, "b", advice="Let it out: don't catch it in fetch_all.")
 
 
 def test_fetch_all_settled_keeps_failures_in_place(learner):
@@ -30,4 +38,11 @@ def test_fetch_all_settled_keeps_failures_in_place(learner):
     error = ValueError("b is broken")
     fetch = Probe(delay=1.0, errors={"b": error})
     call = learner.run("fetch_all_settled", fetch, ["a", "b", "c"])
+    if call.run.error is not None:
+        raise expect.CheckFailed(
+            f"Called {call.text}, where b fails. It raised {expect.error_text(call.run.error)}: "
+            "fetch_all_settled must never raise; b's exception object goes in the list in b's place.",
+            "Use asyncio.gather(..., return_exceptions=True).",
+        )
     expect.results(call, ["result of a", error, "result of c"], fetch, concept="return_exceptions=True")
+    expect.ran_together(call, fetch, concept="asyncio.gather(..., return_exceptions=True)", items=["a", "b", "c"])

@@ -1,6 +1,6 @@
 # expect-fail: test_fetch_all_keeps_input_order: It returned [] (Anything); expected a list
 # expect-fail: test_settled_puts_exceptions_in_place: Returned
-# expect-fail: test_fetch_all_handles_many_items: (Anything); expected a list
+# expect-fail: test_fetch_all_handles_many_items: It never called fetch
 
 
 class Anything(list):
