@@ -1,0 +1,31 @@
+# expect-fail: test_steps_stop_at_the_deadline[in-the-third-step]: It returned at 10 s, 3 s after the 7 s deadline
+# expect-pass: test_steps_run_one_after_another
+import asyncio
+
+
+async def fetch_or_default(fetch, item, seconds, default):
+    try:
+        return await asyncio.wait_for(fetch(item), seconds)
+    except TimeoutError:
+        return default
+
+
+async def fetch_with_retries(fetch, item, timeout, backoff, deadline):
+    pause = backoff
+    async with asyncio.timeout(deadline):
+        while True:
+            try:
+                return await asyncio.wait_for(fetch(item), timeout)
+            except (TimeoutError, ConnectionError):
+                await asyncio.sleep(pause)
+                pause *= 2
+
+
+async def fetch_steps(fetch, steps, deadline):
+    results = []
+    for step in steps:
+        try:
+            results.append(await asyncio.wait_for(fetch(step), deadline))  # each step gets the deadline
+        except TimeoutError:
+            break
+    return results
