@@ -51,11 +51,17 @@ def _bar(span: Span, total: float, width: int) -> str:
     return IDLE * first + RUN * (last - first) + IDLE * (width - last)
 
 
+def _t(value: float) -> str:
+    """A loop time to 10 ms, keeping one decimal: 1.0, 1.25."""
+    text = f"{value:.2f}"
+    return text[:-1] if text.endswith("0") else text
+
+
 def _when(span: Span) -> str:
     if span.end is None:
-        return f"{span.start:.1f} s → still running"
+        return f"{_t(span.start)} s → still running"
     suffix = {"fail": " failed", "cancel": " cancelled"}.get(span.outcome, "")
-    return f"{span.start:.1f}–{span.end:.1f} s{suffix}"
+    return f"{_t(span.start)}–{_t(span.end)} s{suffix}"
 
 
 def _rows(spans: list[Span], total: float, width: int, max_rows: int) -> list[str]:
@@ -82,11 +88,11 @@ def render(
     """The schedule as text rows, the expected one below it, on one axis; fits ``width``."""
     total = _axis_end(actual, expected or [], marks=marks)
     bar_width = max(10, width - LABEL - 3 - 24)
-    lines = [f"Your schedule ({len(actual)} calls, loop time):"]
+    lines = [f"Your schedule ({len(actual)} call{'' if len(actual) == 1 else 's'}, loop time):"]
     lines += _rows(actual, total, bar_width, max_rows)
     for mark in marks:
         column = min(_column(mark.at, total, bar_width), bar_width - 1)
-        lines.append(f"  {'blocked':<{LABEL}} {' ' * column}{BLOCK}{' ' * (bar_width - column - 1)} {mark.at:.1f} s: {mark.label}")
+        lines.append(f"  {'blocked':<{LABEL}} {' ' * column}{BLOCK}{' ' * (bar_width - column - 1)} {_t(mark.at)} s: {mark.label}")
     if expected is not None:
         lines.append(f"{expected_title}:")
         lines += _rows(expected, total, bar_width, max_rows)
