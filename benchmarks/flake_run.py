@@ -59,7 +59,7 @@ def main() -> None:
             todo = subjects(Path(scratch))
             for round_number in range(1, rounds + 1):
                 for name, (paths, submission) in todo.items():
-                    for record in run_pytest(paths, submission).records.values():
+                    for record in run_pytest(paths, submission, root=ROOT).records.values():
                         verdicts.setdefault(f"{name} :: {record.nodeid}", set()).add(record.outcome)
                 print(f"round {round_number}/{rounds} done ({time.perf_counter() - start:.0f} s)", flush=True)
     finally:
