@@ -48,6 +48,7 @@ BLOCKING_CALL = (
 BLOCKING_ADVICE = {
     "time.sleep": "Use `await asyncio.sleep(...)`, which pauses only this coroutine.",
     "requests": "Use an async HTTP client (aiohttp), or run the call in a thread with asyncio.to_thread.",
+    "io.": "Read and write files with aiofiles (`async with aiofiles.open(...)`), or in a thread with asyncio.to_thread.",
     "default": "Use the async equivalent, or move the call to a thread with `await asyncio.to_thread(...)`.",
 }
 LOOP_HELD = (
