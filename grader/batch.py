@@ -35,6 +35,7 @@ class CheckResult:
     outcome: str  # passed, failed, or "no result"
     message: str
     duration: float
+    schedule: dict | None = None  # the timeline of a failed timing check, as data
 
 
 @dataclass
@@ -108,7 +109,8 @@ def _result(record: Record | None, check: Record, problem: str | None) -> CheckR
     else:
         outcome, message, duration = record.outcome, record.message, record.duration
         points = check.max_points if outcome == "passed" else 0.0
-    return CheckResult(check.exercise, check.check, check.title, points, check.max_points, outcome, message, duration)
+    schedule = record.schedule if record is not None and outcome == "failed" else None
+    return CheckResult(check.exercise, check.check, check.title, points, check.max_points, outcome, message, duration, schedule)
 
 
 def collect(plan_: Plan, entry: intake.Entry, unpacked: Path) -> tuple[dict[str, str], dict[str, str]]:

@@ -15,12 +15,12 @@ class CheckFailed(AssertionError):
     def __init__(self, message: str, advice: str | None = None, detail: str | None = None) -> None:
         self.message = message.strip()
         self.advice = advice.strip() if advice else None
-        self.detail = detail.rstrip() if detail else None
+        self.detail = detail or None  # kept as given: a timeline Picture carries its schedule
         super().__init__(str(self))
 
     def __str__(self) -> str:
         text = f"{self.message}\n{self.advice}" if self.advice else self.message
-        return f"{text}\n\n{self.detail}" if self.detail else text
+        return f"{text}\n\n{self.detail.rstrip()}" if self.detail else text
 
 
 def is_time_limit(error: BaseException) -> bool:

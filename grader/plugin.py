@@ -17,6 +17,7 @@ import pytest
 from grader import catalog, messages
 from grader.failure import CheckFailed, is_time_limit
 from grader.records import Record, RecordWriter
+from grader.timeline import Picture
 
 MESSAGE_LIMIT = 2000  # characters of a failure kept in a record
 CHECK_TIMEOUT = 10.0  # seconds of real time per test of learner code: correct code needs milliseconds
@@ -125,7 +126,7 @@ def _points(item: pytest.Item) -> float:
     return float(marker.args[0]) if marker and marker.args else 0.0
 
 
-def _record(item: pytest.Item, outcome: str, message: str, duration: float) -> Record:
+def _record(item: pytest.Item, outcome: str, message: str, duration: float, schedule: dict | None = None) -> Record:
     function = getattr(item, "function", None)
     doc = (function.__doc__ or "").strip().splitlines() if function else []
     max_points = _points(item)
@@ -139,6 +140,7 @@ def _record(item: pytest.Item, outcome: str, message: str, duration: float) -> R
         outcome=outcome,
         message=message,
         duration=round(duration, 4),
+        schedule=schedule,
     )
 
 
@@ -168,5 +170,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     writer = item.config.stash.get(_writer_key, None)
     if writer is not None and (call.when == "call" or (call.when == "setup" and not report.passed)):
         message = report.longreprtext[:MESSAGE_LIMIT] if report.failed else ""
-        writer.write(_record(item, report.outcome, message, call.duration))
+        detail = getattr(call.excinfo.value, "detail", None) if call.excinfo else None
+        schedule = detail.data() if isinstance(detail, Picture) else None
+        writer.write(_record(item, report.outcome, message, call.duration, schedule))
     return report

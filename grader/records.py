@@ -21,6 +21,7 @@ class Record:
     outcome: str  # "passed", "failed", "skipped", or "collected" before it runs
     message: str
     duration: float
+    schedule: dict | None = None  # the timeline a failure drew, as data (see timeline.Picture)
 
 
 def _signature(key: bytes, body: str) -> str:

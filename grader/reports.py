@@ -16,6 +16,7 @@ from html import escape
 from pathlib import Path
 
 from grader.batch import LearnerResult, Plan, commit_file, file_name
+from grader.timeline import svg_from_data
 
 
 def _max(plan: Plan, exercise: str) -> float:
@@ -56,6 +57,8 @@ def feedback(plan: Plan, result: LearnerResult) -> str:
             lines.append(f"- {mark} {check.title} ({check.points:g}/{check.max_points:g})")
             if check.outcome != "passed" and check.message:
                 lines += ["", "  ```text", *(f"  {line}" for line in check.message.splitlines()), "  ```", ""]
+            if check.schedule:
+                lines += ["", f"  {svg_from_data(check.schedule)}", ""]
         if any(c.outcome != "passed" for c in checks) and exercise.hints:
             lines += ["", f"Hint: {exercise.hints[0]}", ""]
         lines.append("")
@@ -93,6 +96,15 @@ def report_html(plan: Plan, results: list[LearnerResult]) -> str:
             rate = 100 * outcomes.count("passed") / len(outcomes) if outcomes else 0.0
             check_rates.append((f"{exercise.number} {check.title}", round(rate, 1)))
     check_rates.sort(key=lambda row: row[1])
+    timing = Counter((c.exercise, c.title) for r in results for c in r.checks if c.schedule)
+    example = ""
+    if timing:
+        (exercise_name, title), count = timing.most_common(1)[0]
+        sample = next(c for r in results for c in r.checks if c.schedule and (c.exercise, c.title) == (exercise_name, title))
+        example = (
+            f"<h2>The most common timing failure: {escape(exercise_name)}, “{escape(title)}” ({count} learners)</h2>"
+            f"<p>One learner's schedule against the expected one:</p>{svg_from_data(sample.schedule)}"
+        )
     slowest = sorted(results, key=lambda r: -sum(c.duration for c in r.checks))[:5]
     suspicious = [r for r in results if r.problems or any(c.outcome == "no result" for c in r.checks)]
     rows = "".join(
@@ -113,6 +125,7 @@ mean {statistics.mean(scores) if scores else 0:.1f} · median {statistics.median
 <h2>Score distribution (learners per band of the total)</h2>{_bars(distribution, max([v for _, v in distribution] + [1]))}
 <h2>Mean score per exercise</h2>{_bars(per_exercise, 100, "%")}
 <h2>Pass rate per check (the mistakes the class makes most come first)</h2>{_bars(check_rates, 100, "%")}
+{example}
 <h2>Slowest submissions (time inside the checks)</h2><ul>{listing(f"{escape(r.learner)}: {sum(c.duration for c in r.checks):.2f} s" for r in slowest)}</ul>
 <h2>Suspicious submissions (problems, killed or cut-short runs)</h2><ul>{listing(
     f"{escape(r.learner)}: {escape('; '.join(f'{k}: {v}' for k, v in r.problems.items()) or 'a run ended early: ' + ', '.join(sorted({c.exercise for c in r.checks if c.outcome == 'no result'})))}"

@@ -25,6 +25,31 @@ class Span:
     outcome: str = "finish"  # "finish", "fail", "cancel" or "running"
 
 
+class Picture(str):
+    """A rendered timeline (it is the text) that keeps the schedule it was drawn from,
+    so a report can draw the same schedule as SVG."""
+
+    actual: list[Span]
+    expected: list[Span] | None
+    marks: tuple["Mark", ...]
+
+    def data(self) -> dict:
+        """The schedule as plain data (for a record)."""
+        spans = lambda items: [[s.label, s.start, s.end, s.outcome] for s in items]  # noqa: E731
+        return {
+            "actual": spans(self.actual),
+            "expected": None if self.expected is None else spans(self.expected),
+            "marks": [[m.at, m.label] for m in self.marks],
+        }
+
+
+def svg_from_data(data: dict) -> str:
+    """``render_svg`` of a schedule kept by ``Picture.data``."""
+    spans = lambda items: [Span(*item) for item in items]  # noqa: E731
+    expected = None if data.get("expected") is None else spans(data["expected"])
+    return render_svg(spans(data["actual"]), expected, marks=tuple(Mark(*m) for m in data.get("marks", [])))
+
+
 @dataclass(frozen=True)
 class Mark:
     """A moment the loop was blocked, with what blocked it."""
@@ -84,7 +109,7 @@ def render(
     width: int = 80,
     max_rows: int = MAX_ROWS,
     expected_title: str = "Expected",
-) -> str:
+) -> Picture:
     """The schedule as text rows, the expected one below it, on one axis; fits ``width``."""
     total = _axis_end(actual, expected or [], marks=marks)
     bar_width = max(10, width - LABEL - 3 - 24)
@@ -98,7 +123,9 @@ def render(
         lines += _rows(expected, total, bar_width, max_rows)
     right = f"{total:g} s"
     lines.append(f"  {'':<{LABEL}} 0 s{right:>{bar_width - 3}}")
-    return "\n".join(lines)
+    picture = Picture("\n".join(lines))
+    picture.actual, picture.expected, picture.marks = list(actual), None if expected is None else list(expected), tuple(marks)
+    return picture
 
 
 # --- SVG ---------------------------------------------------------------------------

@@ -56,7 +56,8 @@ def test_sample_class_gets_the_expected_grades_and_outputs(plan, tmp_path):
         text = path.read_text()
         assert "return_exceptions=True)\n" not in text or solution not in text
         assert "def test_" not in text and checks[:200] not in text
-    assert "<svg" in (tmp_path / "report.html").read_text()
+    assert "most common timing failure" in (tmp_path / "report.html").read_text()
+    assert "<svg" in (tmp_path / "feedback" / "cy.md").read_text()  # cy's sequential schedule, drawn
 
 
 def _learner(tmp_path, name, gather_source):

@@ -4,7 +4,7 @@ import xml.etree.ElementTree as ElementTree
 
 import pytest
 
-from grader.timeline import Mark, Span, render, render_svg
+from grader.timeline import Mark, Span, render, render_svg, svg_from_data
 
 SEQUENTIAL = [Span("'a'", 0, 1), Span("'b'", 1, 2), Span("'c'", 2, 3)]
 TOGETHER = [Span("'a'", 0, 1), Span("'b'", 0, 1), Span("'c'", 0, 1)]
@@ -70,3 +70,10 @@ def test_svg_is_well_formed_with_a_rect_per_span():
     rects = root.findall(".//{http://www.w3.org/2000/svg}rect")
     assert len(rects) == 1 + 4 + len(SEQUENTIAL) + len(TOGETHER)  # background, legend, one per span
     assert "time.sleep at gather.py:12" in svg
+
+
+def test_a_rendered_timeline_keeps_its_schedule_for_svg():
+    mark = Mark(1.0, "time.sleep at gather.py:12")
+    picture = render(SEQUENTIAL, TOGETHER, marks=(mark,))
+    assert str(picture).startswith("Your schedule (3 calls")
+    assert svg_from_data(picture.data()) == render_svg(SEQUENTIAL, TOGETHER, marks=(mark,))
