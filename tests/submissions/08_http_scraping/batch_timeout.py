@@ -1,0 +1,25 @@
+# expect-fail: test_fetch_pages_times_out_each_request: the time limit covered the whole batch
+# expect-fail: test_fetch_page_gives_up_after_timeout: the 2 s timeout never applied
+import asyncio
+
+import aiohttp
+
+
+async def fetch_page(session, url, timeout):
+    try:
+        async with session.get(url) as response:
+            return {"url": url, "status": response.status, "body": await response.text()}
+    except aiohttp.ClientError as error:
+        return {"url": url, "error": error}
+
+
+async def fetch_pages(urls, limit=None, timeout=10.0):
+    semaphore = asyncio.Semaphore(limit or len(urls) or 1)
+    async with aiohttp.ClientSession() as session:
+
+        async def one(url):
+            async with semaphore:
+                return await fetch_page(session, url, timeout)
+
+        async with asyncio.timeout(timeout):
+            return await asyncio.gather(*(one(url) for url in urls))

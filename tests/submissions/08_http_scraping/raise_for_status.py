@@ -1,0 +1,26 @@
+# expect-fail: test_fetch_page_records_error_statuses[404]: It raised ClientResponseError: 404
+# expect-fail: test_fetch_pages_records_every_failure: a page that answered 500 crashed the whole call
+# expect-pass: test_fetch_page_returns_status_and_body
+import asyncio
+
+import aiohttp
+
+
+async def fetch_page(session, url, timeout):
+    try:
+        async with session.get(url, timeout=aiohttp.ClientTimeout(total=timeout)) as response:
+            response.raise_for_status()
+            return {"url": url, "status": response.status, "body": await response.text()}
+    except (aiohttp.ClientConnectionError, asyncio.TimeoutError) as error:
+        return {"url": url, "error": error}
+
+
+async def fetch_pages(urls, limit=None, timeout=10.0):
+    semaphore = asyncio.Semaphore(limit or len(urls) or 1)
+    async with aiohttp.ClientSession() as session:
+
+        async def one(url):
+            async with semaphore:
+                return await fetch_page(session, url, timeout)
+
+        return await asyncio.gather(*(one(url) for url in urls))
