@@ -3,6 +3,7 @@
 import csv
 import io
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -174,3 +175,15 @@ def test_kill_mid_batch_then_rerun_gives_the_same_gradebook(tmp_path):
     assert rerun.returncode == 0, rerun.stderr.decode()
     assert (out / "gradebook.csv").read_text() == (tmp_path / "whole" / "gradebook.csv").read_text()
     assert all((out / ".learners" / name).stat().st_mtime_ns == mtime for name, mtime in finished.items())
+
+
+def test_full_marks_on_every_exercise_and_the_seed_consumer_caught(tmp_path):
+    everything = batch.plan(ROOT)
+    picked = tmp_path / "class"
+    for learner in ("ada", "cy"):
+        shutil.copytree(CLASS / learner, picked / learner)
+    ada, cy = batch.grade(picked, tmp_path / "out", everything, jobs=2)
+    for exercise in everything.exercises:
+        assert ada.score(exercise.name) == sum(c.max_points for c in everything.checks[exercise.name]) > 0
+    queue = [c for c in cy.checks if c.exercise == "07_queues" and c.outcome == "failed"]
+    assert any("Your consumers never stop: the pipeline did not return" in c.message for c in queue), [c.message[:80] for c in queue]

@@ -4,6 +4,8 @@ Read README.md in this folder first. Both functions receive `fetch`, an async
 function: `await fetch(item)` returns the result for one item (after a while).
 """
 
+import asyncio  # you will need it
+
 
 async def fetch_all(fetch, items):
     """Fetch every item at the same time; return the results in the order of `items`.

@@ -8,6 +8,8 @@ Read README.md in this folder first. Each function receives its I/O as a paramet
 - `process(item)` is a plain (not async) function that computes a result from an item.
 """
 
+import asyncio  # you will need it
+
 
 async def worker(step, name, count):
     """Take `count` steps, one after another: step(name, 1), step(name, 2), ..., step(name, count)."""
