@@ -34,7 +34,10 @@ LOST_EXCEPTION = (
     "Called {call}. A task it started raised {error} (at {where}) and nothing ever awaited that "
     "task: the error was lost (\"Task exception was never retrieved\")."
 )
-LOST_EXCEPTION_ADVICE = "Await every task you create (or gather them, or use a TaskGroup), so its errors reach you."
+LOST_EXCEPTION_ADVICE = (
+    "Await every task you create (or gather them, or use a TaskGroup), so its errors reach you; "
+    "a task you fire and forget needs a done callback that reads task.exception()."
+)
 RAISED = "Called {call}. It raised {error} at {where}."
 NESTED_RUN = (
     "Called {call}. It called {what} while the event loop was already running. "
