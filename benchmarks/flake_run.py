@@ -2,7 +2,7 @@
 submission, N rounds while `stress-ng --cpu 2` (or, without it, two Python spinners)
 loads both cores. Prints each check whose verdict flipped between rounds; goal: 0.
 
-    python benchmarks/flake_run.py [--rounds 20]
+    python benchmarks/flake_run.py [--rounds 20] [--exercise 07_queues ...]
 """
 
 import argparse
@@ -37,10 +37,13 @@ def start_load() -> list:
     return spinners
 
 
-def subjects(scratch: Path) -> dict[str, tuple[list[str], Path]]:
-    """name -> (check paths, submission folder)."""
-    found = {"solutions": (["checks"], ROOT / "solutions")}
+def subjects(scratch: Path, exercises: list[str]) -> dict[str, tuple[list[str], Path]]:
+    """name -> (check paths, submission folder), for ``exercises`` (all when empty)."""
+    paths = [f"checks/{name}" for name in exercises] or ["checks"]
+    found = {"solutions": (paths, ROOT / "solutions")}
     for case in all_cases():
+        if exercises and case.exercise.name not in exercises:
+            continue
         folder = scratch / case.id.replace("/", "__")
         case.install(folder)
         found[case.id] = ([f"checks/{case.exercise.name}"], folder)
@@ -50,13 +53,15 @@ def subjects(scratch: Path) -> dict[str, tuple[list[str], Path]]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=20)
-    rounds = parser.parse_args().rounds
+    parser.add_argument("--exercise", nargs="*", default=[], help="exercise folders (default: all)")
+    options = parser.parse_args()
+    rounds = options.rounds
     verdicts: dict[str, set[str]] = {}
     load = start_load()
     start = time.perf_counter()
     try:
         with tempfile.TemporaryDirectory() as scratch:
-            todo = subjects(Path(scratch))
+            todo = subjects(Path(scratch), options.exercise)
             for round_number in range(1, rounds + 1):
                 for name, (paths, submission) in todo.items():
                     for record in run_pytest(paths, submission, root=ROOT).records.values():

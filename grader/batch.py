@@ -22,6 +22,7 @@ INI = """[pytest]
 addopts = --import-mode=importlib
 timeout = 30
 timeout_method = signal
+asyncio_default_fixture_loop_scope = function
 """
 
 

@@ -108,3 +108,8 @@ KNOWN_ERRORS = (
     (TypeError, "can't be used in 'await' expression", "Only awaitables can be awaited: a coroutine, "
      "a Task or a Future. Call an `async def` function and await what it returns."),
 )
+
+STUCK_THREADS = (
+    "awaitlings: a thread your code started was still running when the tests ended "
+    "(a worker waiting for something that never came); pytest stopped without waiting for it."
+)

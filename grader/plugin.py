@@ -10,6 +10,9 @@
 from __future__ import annotations
 
 import os
+import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -25,6 +28,7 @@ CHECK_TIMEOUT = 10.0  # seconds of real time per test of learner code: correct c
 _writer_key = pytest.StashKey[RecordWriter]()
 _submission_key = pytest.StashKey[Path]()
 _modules_key = pytest.StashKey[dict]()
+_status_key = pytest.StashKey[int]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -68,10 +72,30 @@ def _read_key(fd: int | None) -> bytes | None:
         os.close(fd)
 
 
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    session.config.stash[_status_key] = int(exitstatus)
+
+
+@pytest.hookimpl(trylast=True)
 def pytest_unconfigure(config: pytest.Config) -> None:
     writer = config.stash.get(_writer_key, None)
     if writer is not None:
         writer.close()
+    _leave_stuck_threads(config.stash.get(_status_key, 1))
+
+
+def _leave_stuck_threads(status: int) -> None:
+    """Exit at once when a thread the learner started is still running (a worker waiting on a
+    future that will never come): Python would otherwise wait for it at exit, for ever."""
+    stuck = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon]
+    deadline = time.monotonic() + 0.5
+    for thread in stuck:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    if any(thread.is_alive() for thread in stuck):
+        print(messages.STUCK_THREADS, file=sys.stderr)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
 
 
 def pytest_report_header(config: pytest.Config) -> str:

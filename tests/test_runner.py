@@ -53,3 +53,16 @@ def _alive(pid):
         return False
     with open(f"/proc/{pid}/stat") as stat:
         return stat.read().split()[2] != "Z"
+
+
+def test_a_stuck_thread_of_the_learner_does_not_hold_the_run(tmp_path):
+    body = (  # a worker that waits for ever on something nobody will set
+        "    import threading\n"
+        "    threading.Thread(target=threading.Event().wait).start()\n"
+        "    return await asyncio.gather(*(fetch(item) for item in items), return_exceptions=True)"
+    )
+    start = time.monotonic()
+    outcome = run_pytest(["checks/03_gather"], _submit(tmp_path, body), wall_limit=60)
+    assert outcome.returncode is not None, "the run was killed at the wall-clock limit"
+    assert time.monotonic() - start < 30
+    assert all(r.outcome == "passed" for r in outcome.records.values())

@@ -1,0 +1,36 @@
+# expect-fail: test_pool_results_never_blocks_the_loop: called .result() on the concurrent.futures.Future of job 'thumbnails' while that job was still running
+import asyncio
+
+
+async def from_callback(start, request):
+    future = asyncio.get_running_loop().create_future()
+
+    def on_done(error, result):
+        if future.done():
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)
+
+    start(request, on_done)
+    return await future
+
+
+async def first_message(subscribe, channel):
+    future = asyncio.get_running_loop().create_future()
+
+    def on_message(message):
+        if not future.done():
+            future.set_result(message)
+
+    unsubscribe = subscribe(channel, on_message)
+    try:
+        return await future
+    finally:
+        unsubscribe()
+
+
+async def pool_results(submit, jobs):
+    futures = [submit(job) for job in jobs]  # the jobs run in the pool's threads...
+    return [future.result() for future in futures]  # ...so it's fine to wait for them here?
