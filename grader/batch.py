@@ -13,9 +13,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from grader import catalog, intake
+from grader import catalog, intake, messages
 from grader.records import Record
-from grader.runner import run_pytest
+from grader.runner import run_pytest, secrets_of
 
 NO_RESULT = "no result (the run was killed or exited early)"
 INI = """[pytest]
@@ -95,11 +95,12 @@ def _sandbox(plan_: Plan, sources: dict[str, str], where: Path) -> Path:
     return where
 
 
-def _run(plan_: Plan, sources: dict[str, str], exercises: list[catalog.Exercise]) -> dict[str, Record]:
+def _run(plan_: Plan, sources: dict[str, str], exercises: list[catalog.Exercise], hide: tuple[Path, ...]) -> dict[str, Record]:
     with tempfile.TemporaryDirectory(prefix="awaitlings-sandbox-") as scratch:
         root = _sandbox(plan_, sources, Path(scratch))
         paths = [f"checks/{e.name}" for e in exercises]
-        return run_pytest(paths, root / "submission", root=root, isolated=True).records
+        hidden = (*secrets_of(plan_.root), *hide)
+        return run_pytest(paths, root / "submission", root=root, isolated=True, hide=hidden).records
 
 
 def _result(record: Record | None, check: Record, problem: str | None) -> CheckResult:
@@ -141,11 +142,16 @@ def key(plan_: Plan, sources: dict[str, str]) -> str:
     return digest.hexdigest()
 
 
-def grade_learner(plan_: Plan, entry: intake.Entry, sources: dict[str, str], problems: dict[str, str]) -> LearnerResult:
-    """Grade one learner; never raises for anything the submission does."""
+def grade_learner(
+    plan_: Plan, entry: intake.Entry, sources: dict[str, str], problems: dict[str, str], hide: tuple[Path, ...] = ()
+) -> LearnerResult:
+    """Grade one learner; never raises for anything the submission does.
+
+    ``hide``: folders the learner's code must not see (the class's submissions, the outputs).
+    """
     result = LearnerResult(entry.learner, key(plan_, sources), problems=problems)
     graded = [e for e in plan_.exercises if e.name in sources]
-    records = _run(plan_, sources, graded) if graded else {}
+    records = _run(plan_, sources, graded, hide) if graded else {}
     # An exercise whose run ended early (os._exit, a kill) is rerun alone: the others keep their results.
     by_check = {(r.exercise, r.check): r for r in records.values()}
     def unreported(exercise: catalog.Exercise) -> bool:
@@ -154,14 +160,20 @@ def grade_learner(plan_: Plan, entry: intake.Entry, sources: dict[str, str], pro
 
     for exercise in graded:
         if unreported(exercise):
-            again = _run(plan_, sources, [exercise])
+            again = _run(plan_, sources, [exercise], hide)
             by_check.update({(r.exercise, r.check): r for r in again.values() if r.exercise == exercise.name})
     for exercise in plan_.exercises:
-        problem = problems.get(exercise.name) or problems.get("*")
+        problem = problems.get(exercise.name) or problems.get("*") or _tampered(by_check, exercise)
         for check in plan_.checks[exercise.name]:
             record = None if problem else by_check.get((exercise.name, check.check))
             result.checks.append(_result(record, check, problem))
     return result
+
+
+def _tampered(by_check: dict[tuple[str, str], Record], exercise: catalog.Exercise) -> str | None:
+    """The tamper message of an exercise whose code patched the harness: it voids all its checks."""
+    found = (r.message for (name, _), r in by_check.items() if name == exercise.name)
+    return next((m for m in found if m.startswith(messages.TAMPERED_START)), None)
 
 
 def commit_file(path: Path, text: str) -> None:
@@ -200,7 +212,7 @@ def grade(
     results: dict[str, LearnerResult] = {}
     with tempfile.TemporaryDirectory(prefix="awaitlings-unpacked-") as scratch:
         def work(entry: intake.Entry, sources: dict[str, str], problems: dict[str, str]) -> LearnerResult:
-            result = grade_learner(plan_, entry, sources, problems)
+            result = grade_learner(plan_, entry, sources, problems, (submissions.resolve(), out.resolve()))
             commit_file(out / ".learners" / f"{file_name(entry.learner)}.json", json.dumps(asdict(result), indent=1))
             return result
 

@@ -113,3 +113,11 @@ STUCK_THREADS = (
     "awaitlings: a thread your code started was still running when the tests ended "
     "(a worker waiting for something that never came); pytest stopped without waiting for it."
 )
+
+TAMPERED_START = "Your code changed "
+TAMPERED = (
+    TAMPERED_START + "{names} while the checks ran. The checks rely on the grader, asyncio and the "
+    "clocks as they are: a solution must not modify them, so no check of this exercise counts."
+)
+
+NO_FORK = "os.fork is not allowed in a graded check: use asyncio, threads, or a process pool."

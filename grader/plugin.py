@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import threading
 import time
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from grader import catalog, messages
+from grader import catalog, messages, tamper
 from grader.failure import CheckFailed, is_time_limit
 from grader.records import Record, RecordWriter
 from grader.timeline import Picture
@@ -29,6 +30,8 @@ _writer_key = pytest.StashKey[RecordWriter]()
 _submission_key = pytest.StashKey[Path]()
 _modules_key = pytest.StashKey[dict]()
 _status_key = pytest.StashKey[int]()
+_baseline_key = pytest.StashKey["tamper.Baseline"]()
+_tainted_key = pytest.StashKey[dict]()  # exercise -> the tamper message its checks all get
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -57,6 +60,8 @@ def pytest_configure(config: pytest.Config) -> None:
     base = Path(config.invocation_params.dir) if chosen else config.rootpath
     config.stash[_submission_key] = (base / (chosen or "exercises")).resolve()
     config.stash[_modules_key] = {}
+    if config.getoption("awaitlings_key_fd") is not None:  # a grading sandbox
+        _refuse_learner_forks()
     record = config.getoption("awaitlings_record")
     if record:
         config.stash[_writer_key] = RecordWriter(Path(record), _read_key(config.getoption("awaitlings_key_fd")))
@@ -128,6 +133,75 @@ class LearnerMessage:
         return self.text
 
 
+def _remove_check_sources(session: pytest.Session) -> None:
+    """In a grading sandbox, the checks are imported by now: delete their files so the
+    learner's code, which runs next, cannot read them."""
+    for path in {Path(item.path) for item in session.items}:
+        path.unlink(missing_ok=True)
+
+
+def _end_leftover_processes() -> None:
+    """In a grading jail this process is the PID namespace's first: whatever else still runs
+    there was started by the learner's code (a fork, a pool left open). End and reap it after
+    each check."""
+    if os.getpid() != 1:
+        return
+    try:
+        os.kill(-1, signal.SIGKILL)  # every process we may signal, except ourselves (process 1)
+    except ProcessLookupError:
+        pass
+    try:
+        while os.waitpid(-1, os.WNOHANG)[0]:
+            pass
+    except ChildProcessError:
+        pass
+
+
+def _forked_by_a_pool(frame) -> bool:
+    while frame is not None:
+        if (frame.f_globals.get("__name__") or "").startswith(("multiprocessing", "concurrent.futures")):
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _refuse_learner_forks() -> None:
+    """In a grading sandbox only multiprocessing (a process pool) may fork. ``os.fork`` from
+    the learner's own code raises; a child forked some other way exits at once. So a fork bomb
+    cannot spin (and cannot swallow the check's time limit inside the fork machinery)."""
+    fork = os.fork
+
+    def guarded_fork() -> int:
+        if not _forked_by_a_pool(sys._getframe(1)):
+            raise PermissionError(messages.NO_FORK)
+        return fork()
+
+    def child_check() -> None:
+        if not _forked_by_a_pool(sys._getframe(1)):
+            os._exit(70)
+
+    os.fork = guarded_fork
+    os.register_at_fork(after_in_child=child_check)
+
+
+def _fail_if_tampered(item: pytest.Item, report: pytest.TestReport) -> None:
+    """A check during which the learner's code patched what checks rely on fails, and so does
+    every later check of that exercise; the patches are undone for the rest of the run."""
+    baseline = item.config.stash.get(_baseline_key, None)
+    if baseline is None:
+        return
+    tainted = item.config.stash[_tainted_key]
+    exercise = Path(item.path).parent.name
+    changed = baseline.changed()
+    if changed:
+        baseline.restore()
+        names = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
+        tainted.setdefault(exercise, messages.TAMPERED.format(names=names))
+    if exercise in tainted:
+        report.outcome = "failed"
+        report.longrepr = LearnerMessage(tainted[exercise])
+
+
 def _message_for(excinfo: pytest.ExceptionInfo, item: pytest.Item) -> str | None:
     """The learner-facing text of a failure, or None to keep pytest's own report."""
     error = excinfo.value
@@ -177,6 +251,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
+    import grader.learner  # noqa: F401  (the whole harness, in the baseline before learner code runs)
+
+    session.config.stash[_baseline_key] = tamper.Baseline()
+    session.config.stash[_tainted_key] = {}
+    if session.config.getoption("awaitlings_key_fd") is not None:
+        _remove_check_sources(session)
     writer = session.config.stash.get(_writer_key, None)
     if writer is not None:
         for item in session.items:
@@ -191,6 +271,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         if text is not None:
             report.longrepr = LearnerMessage(text)
             report.sections = [s for s in report.sections if "stderr" not in s[0]]  # timeout stack dumps
+    if call.when == "call":
+        _fail_if_tampered(item, report)
+        _end_leftover_processes()
     writer = item.config.stash.get(_writer_key, None)
     if writer is not None and (call.when == "call" or (call.when == "setup" and not report.passed)):
         message = report.longreprtext[:MESSAGE_LIMIT] if report.failed else ""

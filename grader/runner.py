@@ -2,9 +2,12 @@
 
 Learner code never runs in the caller's process. Results come back as records
 written per check, so a child killed mid-run still reports the checks it finished.
-With ``isolated=True`` (batch grading) the child also gets: no network but loopback
-(a new network namespace, where the OS allows), no conftest, no plugins, no
-environment of ours, and records signed with a key passed through an inherited pipe.
+With ``isolated=True`` (batch grading) the child also gets: no conftest, no plugins, no
+environment of ours, records signed with a key passed through an inherited pipe and, where
+the OS allows (Linux, run as root), a jail: new network (loopback only), mount and PID
+namespaces, the kit's solutions, checks, tests and history and the caller's other folders
+hidden, and a user id of its own, so process limits hold, nothing of ours is writable and
+every process it leaves dies with it.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import functools
 import os
 import resource
 import secrets
+import shlex
 import shutil
 import signal
 import subprocess
@@ -29,9 +33,10 @@ from grader.plugin import CHECK_TIMEOUT
 WALL_LIMIT = 300.0  # seconds for one pytest child, whatever it runs
 MEMORY_LIMIT = 2 << 30  # bytes of address space
 FILE_LIMIT = 64 << 20  # bytes in one written file
-PROCESS_LIMIT = 256  # processes of the child's user (not enforced for root)
+PROCESS_LIMIT = 64  # processes and threads of the child's user (not enforced for root)
 OUTPUT_LIMIT = 200_000  # bytes of child output kept; the rest is read and dropped
 PLUGINS = ["-p", "grader.plugin", "-p", "pytest_timeout"]
+KIT_SECRETS = ("solutions", "checks", "tests", "examples", ".git", ".ci")  # hidden from a jailed child
 
 
 @dataclass
@@ -52,6 +57,7 @@ def _limit_child() -> None:
         (resource.RLIMIT_NOFILE, 256),
         (resource.RLIMIT_NPROC, PROCESS_LIMIT),
         (resource.RLIMIT_CORE, 0),
+        (resource.RLIMIT_CPU, int(WALL_LIMIT)),  # per process: a spinner that escaped everything else
     ):
         resource.setrlimit(limit, (value, value))
 
@@ -70,14 +76,95 @@ def network_namespace() -> list[str]:
     return prefix if probe.returncode == 0 else []
 
 
+def _outermost(folders: list[Path]) -> list[Path]:
+    """The folders not inside another of them (a mount inside a hidden folder would fail)."""
+    resolved = sorted({f.resolve() for f in folders}, key=lambda f: len(f.parts))
+    kept: list[Path] = []
+    for folder in resolved:
+        if not any(folder.is_relative_to(outer) for outer in kept):
+            kept.append(folder)
+    return kept
+
+
+def _jail_script(uid: int, hide: list[Path]) -> str:
+    hide = _outermost(hide)
+    covers = "".join(f" && mount -t tmpfs -o size=4k,mode=000 awaitlings-hidden {shlex.quote(str(d))}" for d in hide)
+    drop = f"exec setpriv --reuid={uid} --regid={uid} --clear-groups --inh-caps=-all"
+    return f'ip link set lo up{covers} && {drop} "$@"'
+
+
+def jail(uid: int, hide: list[Path]) -> list[str]:
+    """A command prefix running a program in new network (lo only), mount and PID namespaces,
+    with ``hide`` covered by empty unreadable mounts, as user ``uid``; [] where the OS refuses."""
+    return _jail_command(uid, hide) if jail_available() else []
+
+
+def _jail_command(uid: int, hide: list[Path]) -> list[str]:
+    namespaces = ["--net", "--mount", "--pid", "--fork", "--kill-child", "--mount-proc"]
+    return ["unshare", *namespaces, "sh", "-c", _jail_script(uid, hide), "sh"]
+
+
+@functools.cache
+def jail_available() -> bool:
+    """Whether this machine lets us jail a child, and the jailed user can still run the grader."""
+    if os.geteuid() != 0 or not all(shutil.which(tool) for tool in ("unshare", "ip", "setpriv", "mount")):
+        return False
+    with tempfile.TemporaryDirectory() as empty:
+        command = [*_jail_command(_jail_uid(), [Path(empty)]), sys.executable, "-I", "-c", "import grader.plugin, pytest"]
+        try:
+            probe = subprocess.run(command, capture_output=True, timeout=30)
+        except (OSError, subprocess.SubprocessError):
+            return False
+    return probe.returncode == 0
+
+
+def _jail_uid() -> int:
+    """A user id no account uses, different for each run (two runs never share process limits)."""
+    return 200_000 + secrets.randbelow(1_000_000_000)
+
+
+def secrets_of(root: Path) -> list[Path]:
+    """The folders of a kit a learner's code must never read."""
+    return [root / name for name in KIT_SECRETS if (root / name).is_dir()]
+
+
+def _kill_user(uid: int) -> None:
+    """SIGKILL every process of ``uid`` (a jail's user), sweeping until none is left."""
+    for _ in range(50):
+        found = []
+        for entry in Path("/proc").iterdir():
+            try:
+                if entry.name.isdigit() and entry.stat().st_uid == uid:
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+        if not found:
+            return
+        for pid in found:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+def _give(folder: Path, uid: int) -> None:
+    for path in [folder, *folder.rglob("*")]:
+        os.chown(path, uid, uid, follow_symlinks=False)
+
+
 def isolation_in_force() -> dict[str, object]:
     """What the isolated runs enforce on this machine, for the gradebook."""
+    jailed = jail_available()
     return {
         "process": "one child per learner (per exercise after an early exit), own process group",
-        "network": "loopback only (new network namespace)" if network_namespace() else "NOT isolated (unshare refused)",
+        "network": "loopback only (new network namespace)" if jailed or network_namespace() else "NOT isolated (unshare refused)",
+        "filesystem": "kit's solutions/checks/tests/history and the submissions and output folders hidden; "
+        "writable: its own folder only" if jailed else "NOT isolated (same user as the grader)",
+        "user": "a user id of its own per run; every process it leaves is killed (PID namespace)" if jailed
+        else "the grader's own user",
         "limits": {"wall_s": WALL_LIMIT, "memory_bytes": MEMORY_LIMIT, "file_bytes": FILE_LIMIT,
                    "processes": PROCESS_LIMIT, "output_bytes": OUTPUT_LIMIT},
-        "process_limit_enforced": os.geteuid() != 0,
+        "process_limit_enforced": jailed or os.geteuid() != 0,
         "plugins": "autoload off, no conftest, python -I",
         "records": "HMAC-signed with a key passed through an inherited pipe",
     }
@@ -97,8 +184,12 @@ def run_pytest(
     wall_limit: float = WALL_LIMIT,
     check_timeout: float = CHECK_TIMEOUT,
     isolated: bool = False,
+    hide: tuple[Path, ...] = (),
 ) -> Outcome:
-    """Run ``pytest paths --submission submission`` in ``root`` and collect its records."""
+    """Run ``pytest paths --submission submission`` in ``root`` and collect its records.
+
+    ``hide``: folders a jailed child must not see, besides the kit's own secrets.
+    """
     with tempfile.TemporaryDirectory(prefix="awaitlings-") as scratch:
         record = Path(scratch) / "records.jsonl"
         options = [
@@ -107,7 +198,7 @@ def run_pytest(
             "--rootdir", str(root), "--check-timeout", str(check_timeout), "-o", "timeout_method=signal",
         ]
         env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTHONDONTWRITEBYTECODE": "1"}
-        key, passed_fds, prefix, python = None, (), [], [sys.executable]
+        key, passed_fds, prefix, python, jailed = None, (), [], [sys.executable], None
         if isolated:
             key = secrets.token_bytes(32)
             read_end, write_end = os.pipe()
@@ -118,6 +209,13 @@ def run_pytest(
             env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(root), "LANG": "C.UTF-8",
                    "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTHONDONTWRITEBYTECODE": "1"}
             prefix, python = network_namespace(), [sys.executable, "-I"]
+            if jail_available():
+                uid = jailed = _jail_uid()
+                (Path(scratch) / "tmp").mkdir()
+                _give(Path(scratch), uid)
+                _give(root, uid)
+                options += ["--basetemp", str(Path(scratch) / "tmp" / "pytest")]
+                prefix = jail(uid, [*secrets_of(KIT_ROOT), *(d for d in hide if d.is_dir())])
         child = subprocess.Popen(
             [*prefix, *python, "-m", "pytest", *paths, *options], cwd=root, env=env,
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -136,6 +234,8 @@ def run_pytest(
             os.killpg(child.pid, signal.SIGKILL)  # at the limit, and whatever the learner left behind
         except ProcessLookupError:
             pass
+        if jailed is not None:
+            _kill_user(jailed)  # also what left the process group
         child.wait()
         reader.join(timeout=10)
         text = bytes(kept).decode("utf-8", "replace")

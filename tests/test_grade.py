@@ -17,6 +17,7 @@ import pytest
 from grader import batch, catalog, intake, reports
 
 ROOT = catalog.KIT_ROOT
+pytestmark = pytest.mark.timeout(900)  # each test grades a class in child processes
 CLASS = ROOT / "examples" / "class"
 FIRST_THREE = ["01", "02", "03"]
 # Expected points per learner of the sample class, for exercises 01, 02, 03.

@@ -1,0 +1,158 @@
+"""Hostile submissions: each scores 0 on the exercise it attacks (03), keeps its other
+exercise (01), leaves the other learners, the kit and the outputs untouched, and never
+stops the batch. One class holds them all; it is graded once, each case is a test."""
+
+import hashlib
+import shutil
+import textwrap
+
+import pytest
+
+from grader import batch, catalog, messages, runner
+
+ROOT = catalog.KIT_ROOT
+SOLVED = (ROOT / "solutions" / "03_gather" / "gather.py").read_text()
+SETTLED = "\n\nasync def fetch_all_settled(fetch, items):\n    return await fetch_all(fetch, items)\n"
+
+
+def _gather(fetch_all_body: str, top: str = "") -> str:
+    body = textwrap.indent(textwrap.dedent(fetch_all_body).strip("\n"), "    ")
+    return f"import asyncio\n{textwrap.dedent(top)}\n\nasync def fetch_all(fetch, items):\n{body}\n{SETTLED}"
+
+
+SEQUENTIAL = "return [await fetch(item) for item in items]"
+HOSTILE = {
+    "exits": _gather("import os\nos._exit(0)"),
+    "always_equal": _gather(
+        """
+        class Anything(list):
+            def __eq__(self, other):
+                return True
+        return Anything()
+        """
+    ),
+    "patches_harness": _gather(
+        SEQUENTIAL,
+        top="""
+        import grader.expect
+        grader.expect.ran_together = lambda *args, **kwargs: None
+        grader.expect.results = lambda *args, **kwargs: None
+        """,
+    ),
+    "patches_clocks": _gather(
+        "import time\ntime.sleep(5)\n" + SEQUENTIAL,
+        top="""
+        import time, asyncio
+        time.perf_counter = lambda: 0.0
+        asyncio.sleep = lambda *args, **kwargs: asyncio.get_event_loop().create_future()
+        """,
+    ),
+    "swallows_cancel": _gather(
+        """
+        while True:
+            try:
+                await asyncio.sleep(3600)
+            except asyncio.CancelledError:
+                pass
+        """
+    ),
+    "busy_loop": _gather("while True:\n    pass"),
+    "fork_bomb": _gather(
+        """
+        import os
+        while True:
+            try:
+                os.fork()
+            except OSError:
+                pass
+        """
+    ),
+    "allocates_10g": _gather("hoard = bytearray(10 << 30)\nreturn [hoard]"),
+    "prints_1g": _gather("import sys\nfor _ in range(1024):\n    sys.stdout.write('x' * (1 << 20))\n" + SEQUENTIAL),
+    "dials_out": _gather(
+        "import socket\nsocket.create_connection(('93.184.215.14', 80), timeout=3).close()\n" + SEQUENTIAL
+    ),
+    "reads_solutions": _gather(
+        SEQUENTIAL,
+        top=f"""
+        import grader.catalog
+        exec((grader.catalog.KIT_ROOT / "solutions" / "03_gather" / "gather.py").read_text())
+        exec(open({str(ROOT / "solutions" / "03_gather" / "gather.py")!r}).read())
+        """,
+    ),
+    "reads_checks": _gather(
+        """
+        import pathlib
+        here = pathlib.Path(__file__).resolve().parent
+        for folder in (here.parent.parent / "checks", here.parent.parent.parent / "checks"):
+            for path in folder.rglob("*.py"):
+                exec(path.read_text(), {})
+        """
+        + SEQUENTIAL
+    ),
+}
+# Written by the "writes_outside" learner; each must be refused.
+TARGETS = {
+    "kit_check": ROOT / "checks" / "03_gather" / "test_gather_checks.py",
+    "kit_grader": ROOT / "grader" / "expect.py",
+}
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    scratch = tmp_path_factory.mktemp("hostile")
+    submissions, out = scratch / "class", scratch / "out"
+    sources = {**HOSTILE}
+    sources["writes_outside"] = _gather(
+        f"""
+        import pathlib
+        for target in {[str(t) for t in TARGETS.values()]!r} + [{str(out / "gradebook.csv")!r},
+                {str(submissions / "honest" / "03_gather" / "gather.py")!r}]:
+            pathlib.Path(target).write_text("owned")
+        """
+        + SEQUENTIAL
+    )
+    for learner, source in {**sources, "honest": SOLVED}.items():
+        folder = submissions / learner
+        shutil.copytree(ROOT / "solutions" / "01_coroutines", folder / "01_coroutines")
+        (folder / "03_gather").mkdir()
+        (folder / "03_gather" / "gather.py").write_text(source)
+    before = {name: hashlib.sha256(path.read_bytes()).hexdigest() for name, path in TARGETS.items()}
+    plan = batch.plan(ROOT, ["01", "03"])
+    results = {r.learner: r for r in batch.grade(submissions, out, plan, jobs=2)}
+    after = {name: hashlib.sha256(path.read_bytes()).hexdigest() for name, path in TARGETS.items()}
+    return plan, results, before == after, submissions
+
+
+def _full(plan, exercise):
+    return sum(c.max_points for c in plan.checks[exercise])
+
+
+@pytest.mark.timeout(900)
+@pytest.mark.parametrize("learner", [*HOSTILE, "writes_outside"])
+def test_hostile_submission_scores_zero_on_its_exercise_only(graded, learner):
+    plan, results, kit_untouched, submissions = graded
+    result = results[learner]
+    assert result.score("03_gather") == 0, [(c.check, c.outcome, c.message[:120]) for c in result.checks if c.points]
+    assert result.score("01_coroutines") == _full(plan, "01_coroutines")
+    assert kit_untouched
+    assert (submissions / "honest" / "03_gather" / "gather.py").read_text() == SOLVED
+
+
+@pytest.mark.timeout(900)
+def test_the_honest_learner_beside_them_gets_full_marks(graded):
+    plan, results, _, _ = graded
+    assert results["honest"].score() == _full(plan, "01_coroutines") + _full(plan, "03_gather")
+
+
+@pytest.mark.timeout(900)
+def test_patching_the_harness_is_named(graded):
+    _, results, _, _ = graded
+    messages_03 = [c.message for c in results["patches_harness"].checks if c.exercise == "03_gather"]
+    assert all(m.startswith(messages.TAMPERED_START) and "grader.expect.ran_together" in m for m in messages_03)
+
+
+def test_a_jail_is_in_force_here():
+    """The machines this kit grades on allow the jail; if one does not, the gradebook says so."""
+    assert runner.jail_available()
+    assert runner.isolation_in_force()["filesystem"].startswith("kit's solutions")
