@@ -79,6 +79,44 @@ def _grade(args: argparse.Namespace) -> int:
     return 0
 
 
+def _release(args: argparse.Namespace) -> int:
+    from grader import release
+
+    root = args.root or catalog.KIT_ROOT
+    try:
+        made = release.release(root, args.out, args.exercise)
+        if args.checks_archive:
+            release.write_checks_archive(root, args.checks_archive, made.exercises)
+    except (release.ReleaseError, OSError) as error:
+        print(f"awaitlings release: {error}", file=sys.stderr)
+        return 2
+    for name, why in made.skipped.items():
+        print(f"awaitlings release: left out {name}: {why}", file=sys.stderr)
+    print(f"Released {len(made.exercises)} exercises ({', '.join(made.exercises)}) into {made.out}: {len(made.files)} files")
+    if args.checks_archive:
+        print(f"Wrote the hidden checks pack {args.checks_archive}: keep it private (see README, 'Autograding')")
+    return 0
+
+
+def _ci(args: argparse.Namespace) -> int:
+    from grader import ci
+
+    return ci.run(args.checks, args.submission, only=args.exercise, out=args.out, results=args.results,
+                  visibility=args.visibility, fail_under=args.fail_under, learner=args.learner)
+
+
+def _gradescope_bundle(args: argparse.Namespace) -> int:
+    from grader import gradescope, release
+
+    try:
+        exercises = gradescope.write_bundle(args.root or catalog.KIT_ROOT, args.out, args.exercise, args.visibility)
+    except (release.ReleaseError, OSError) as error:
+        print(f"awaitlings gradescope-bundle: {error}", file=sys.stderr)
+        return 2
+    print(f"Wrote {args.out}: grades {', '.join(exercises)}. Upload it as the assignment's autograder (zip).")
+    return 0
+
+
 def _learner(command):
     """Run a learner command on the kit found from the current folder (or --root)."""
 
@@ -170,7 +208,43 @@ def parser() -> argparse.ArgumentParser:
     grade.add_argument("--resume", action=argparse.BooleanOptionalAction, default=True,
                        help="keep learners already graded in --out whose files and checks are unchanged (default)")
     grade.set_defaults(run=_grade)
+    _autograding_commands(commands_)
     return main
+
+
+def _autograding_commands(commands_) -> None:
+    from grader.gradescope import VISIBILITIES
+
+    shipped = commands_.add_parser("release", help="(instructors) build the student kit: stubs, visible tests, "
+                                   "README, the autograding workflow; never a solution or a hidden check")
+    shipped.add_argument("--out", type=Path, required=True, help="a new or empty folder, or an earlier release")
+    shipped.add_argument("--exercise", nargs="*", default=None, metavar="NN", help="release only these exercises")
+    shipped.add_argument("--checks-archive", type=Path, default=None, metavar="FILE.tar.gz",
+                         help="also write the private hidden-checks pack that CI downloads (keep it private)")
+    shipped.set_defaults(run=_release)
+    graded = commands_.add_parser("ci", help="(CI, Gradescope) grade one submission against the hidden checks; "
+                                  "exit 0 whatever the score, 1 below --fail-under, 2 if the grader could not run")
+    graded.add_argument("--checks", type=Path, default=None,
+                        help="the hidden checks: a checks pack or kit folder, or its .tar.gz/.zip "
+                        "(default: $AWAITLINGS_CHECKS, else this kit)")
+    graded.add_argument("--submission", type=Path, default=None,
+                        help="the learner's folder (or archive) of NN_topic folders (default: exercises, else .)")
+    graded.add_argument("--exercise", nargs="*", default=None, metavar="NN", help="grade only these exercises")
+    graded.add_argument("--out", type=Path, default=Path("awaitlings-results"),
+                        help="where results.json (Gradescope) and junit.xml go (default: awaitlings-results)")
+    graded.add_argument("--results", type=Path, default=None, help="write results.json here instead of OUT/results.json")
+    graded.add_argument("--visibility", choices=VISIBILITIES, default="visible",
+                        help="Gradescope visibility of the tests (default: visible)")
+    graded.add_argument("--fail-under", type=float, default=None, metavar="PERCENT",
+                        help="exit 1 when the score is below PERCENT of the points (default: exit 0 whatever the score)")
+    graded.add_argument("--learner", default=None, help="the learner's name in the results (default: $GITHUB_REPOSITORY)")
+    graded.set_defaults(run=_ci)
+    bundle = commands_.add_parser("gradescope-bundle", help="(instructors) build a Gradescope autograder zip")
+    bundle.add_argument("--out", type=Path, required=True, help="the zip to write, e.g. autograder.zip")
+    bundle.add_argument("--exercise", nargs="*", default=None, metavar="NN", help="grade only these exercises")
+    bundle.add_argument("--visibility", choices=VISIBILITIES, default="visible",
+                        help="when learners see each check's result (default: visible)")
+    bundle.set_defaults(run=_gradescope_bundle)
 
 
 def main(argv: list[str] | None = None) -> int:
