@@ -1,0 +1,272 @@
+"""Visible tests of exercise 10. Run them with: pytest exercises/10_chat_server
+
+Your server runs inside the test's own event loop, on 127.0.0.1 (port 0: any free port),
+and the tests connect real TCP clients to it (asyncio.open_connection), in that same loop.
+Time is *virtual* loop time: "nothing arrived within 5 s" costs no real time.
+
+The tests hand your functions a dict, `clients`, and look into it: after ada has sent her
+name, clients["ada"] must be the StreamWriter of ada's connection.
+"""
+
+import asyncio
+import contextlib
+
+from grader.failure import CheckFailed
+
+HOST = "127.0.0.1"
+WAIT = 5.0  # seconds of loop time for something that should happen at once
+
+
+class Client:
+    """A test client: it keeps every line the server sends in `lines`."""
+
+    def __init__(self, name):
+        self.name = name
+        self.lines = []
+        self.closed_by_server = False
+        self.reader = self.writer = None
+        self.task = None
+
+    async def connect(self, port, send_name=True):
+        self.reader, self.writer = await asyncio.open_connection(HOST, port)
+        self.task = asyncio.create_task(self._read())
+        if send_name:
+            self.say(self.name)
+
+    async def _read(self):
+        with contextlib.suppress(ConnectionError):
+            while line := await self.reader.readline():
+                self.lines.append(line.decode().rstrip("\n"))
+        self.closed_by_server = True
+
+    def say(self, text):
+        self.writer.write(text.encode() + b"\n")
+
+    async def receives(self, line):
+        """Whether `line` arrives within WAIT seconds of loop time."""
+        for _ in range(int(WAIT / 0.05)):
+            if line in self.lines:
+                return True
+            await asyncio.sleep(0.05)
+        return line in self.lines
+
+    def close(self):
+        if self.task is not None:
+            self.task.cancel()
+        if self.writer is not None:
+            self.writer.close()
+
+
+async def until(condition):
+    """Wait up to WAIT seconds of loop time for `condition()` to hold."""
+    for _ in range(int(WAIT / 0.05)):
+        if condition():
+            return True
+        await asyncio.sleep(0.05)
+    return condition()
+
+
+def check(condition, story, advice=None):
+    if not condition:
+        raise CheckFailed(story, advice)
+
+
+def outcome(call):
+    """What the scenario returned; a CheckFailed raised inside it is the test's verdict."""
+    if isinstance(call.run.error, CheckFailed):
+        raise call.run.error
+    return call.result()
+
+
+def run_server(learner, script, function="start_chat"):
+    """Start your server with start_chat, run `script(clients, server, port, connect)`, clean up."""
+
+    async def scenario(_function):
+        clients, connected = {}, []
+        server = await learner.function("start_chat")(clients, HOST, 0)
+        check(
+            server is not None,
+            "start_chat returned None; expected the asyncio.Server.",
+            "Did you forget the `return`?",
+        )
+        port = server.sockets[0].getsockname()[1]
+
+        async def connect(name):
+            client = Client(name)
+            await client.connect(port)
+            connected.append(client)
+            joined = await until(lambda: name in clients)
+            check(
+                joined,
+                f"{name} connected and sent {name!r}, but {name!r} never appeared in clients: {list(clients)}.",
+                "Read the first line, strip it, then `clients[name] = writer`. Every connection is served at the "
+                "same time: asyncio.start_server runs one handle_client task per connection.",
+            )
+            return client
+
+        try:
+            return await script(clients, server, port, connect)
+        finally:
+            for client in connected:
+                client.close()
+            server.close()
+            for writer in list(clients.values()):
+                writer.close()
+
+    call = learner.run_scenario(
+        function, scenario, text=f"start_chat(clients, {HOST!r}, 0)"
+    )
+    return outcome(call)
+
+
+def test_broadcast_reaches_everyone_but_the_sender(learner):
+    """broadcast sends the line, with a newline, to every client but the sender"""
+
+    async def scenario(broadcast):
+        clients, received = {}, {}
+
+        # the test's own little server: it only collects the writers, by name
+        async def arrive(reader, writer):
+            name = (await reader.readline()).decode().strip()
+            clients[name] = writer
+
+        server = await asyncio.start_server(arrive, HOST, 0)
+        port = server.sockets[0].getsockname()[1]
+        readers = {}
+        for name in ("ada", "bob", "cy"):
+            reader, writer = await asyncio.open_connection(HOST, port)
+            writer.write(name.encode() + b"\n")
+            readers[name] = (reader, writer)
+        await until(lambda: len(clients) == 3)
+        await broadcast(clients, "ada: hello", "ada")
+        for name, writer in clients.items():
+            writer.write(
+                b"(end)\n"
+            )  # so each client knows it has everything broadcast sent
+        for name, (reader, writer) in readers.items():
+            with contextlib.suppress(Exception):
+                data = await asyncio.wait_for(reader.readuntil(b"(end)\n"), WAIT)
+                received[name] = (
+                    data.decode().removesuffix("(end)\n").splitlines(keepends=True)
+                )
+            writer.close()
+        server.close()
+        return received
+
+    call = learner.run_scenario(
+        "broadcast", scenario, text="broadcast(clients, 'ada: hello', 'ada')"
+    )
+    received = outcome(call)
+    check(
+        received["ada"] == [],
+        f"Called {call.text}. ada, the sender, received {received['ada']}; expected nothing.",
+        "broadcast skips the sender: `if name == sender: continue`.",
+    )
+    for name in ("bob", "cy"):
+        check(
+            received[name] == ["ada: hello\n"],
+            f"Called {call.text}. {name} received {received[name]}; expected ['ada: hello\\n'].",
+            'Write the line and a newline, encoded: `writer.write((line + "\\n").encode())`, then `await writer.drain()`.',
+        )
+
+
+def test_a_message_goes_to_the_others_not_back(learner):
+    """ada's line reaches bob as "ada: hi", and is not sent back to ada"""
+
+    async def script(clients, server, port, connect):
+        ada = await connect("ada")
+        bob = await connect("bob")
+        ada.say("hi")
+        check(
+            await bob.receives("ada: hi"),
+            f"ada and bob joined; ada sent 'hi'. bob received {bob.lines}; expected 'ada: hi'.",
+            'For each line read, `await broadcast(clients, f"{name}: {text}", name)`.',
+        )
+        bob.say("ping")
+        check(
+            await ada.receives("bob: ping"),
+            f"bob sent 'ping'. ada received {ada.lines}; expected 'bob: ping'.",
+        )
+        before = ada.lines[: ada.lines.index("bob: ping")]
+        check(
+            "ada: hi" not in before,
+            f"ada's own message came back to ada: {before}. Lines go to the OTHER clients.",
+            "Pass the client's name as `sender` and skip it in broadcast.",
+        )
+
+    run_server(learner, script)
+
+
+def test_join_and_leave_notices(learner):
+    """ada gets "* bob joined" when bob joins and "* bob left" when bob leaves"""
+
+    async def script(clients, server, port, connect):
+        ada = await connect("ada")
+        bob = await connect("bob")
+        check(
+            await ada.receives("* bob joined"),
+            f"bob joined. ada received {ada.lines}; expected '* bob joined'.",
+            'After storing the writer: `await broadcast(clients, f"* {name} joined", name)`.',
+        )
+        bob.close()
+        check(
+            await ada.receives("* bob left"),
+            f"bob closed the connection. ada received {ada.lines}; expected '* bob left'.",
+            "readline() returns b'' when the client closed: leave the loop, and in a `finally:` tell the others.",
+        )
+
+    run_server(learner, script)
+
+
+def test_a_client_that_leaves_is_removed(learner):
+    """When bob closes the connection, bob is removed from clients"""
+
+    async def script(clients, server, port, connect):
+        await connect("ada")
+        bob = await connect("bob")
+        bob.close()
+        gone = await until(lambda: "bob" not in clients)
+        check(
+            gone,
+            f"bob closed the connection; {WAIT:g} s later clients was still {list(clients)}.",
+            "In a `finally:` around the reading loop: `del clients[name]`, then tell the others and close the writer.",
+        )
+
+    run_server(learner, script)
+
+
+def test_stop_chat_closes_the_server(learner):
+    """stop_chat stops accepting connections and disconnects the clients"""
+
+    async def scenario(stop_chat):
+        clients = {}
+        server = await learner.function("start_chat")(clients, HOST, 0)
+        port = server.sockets[0].getsockname()[1]
+        ada = Client("ada")
+        await ada.connect(port)
+        await until(lambda: "ada" in clients)
+        await asyncio.wait_for(stop_chat(clients, server), WAIT)
+        disconnected = await until(lambda: ada.closed_by_server)
+        try:
+            _, writer = await asyncio.open_connection(HOST, port)
+            writer.close()
+            accepting = True
+        except OSError:
+            accepting = False
+        ada.close()
+        return accepting, disconnected
+
+    call = learner.run_scenario(
+        "stop_chat", scenario, text="stop_chat(clients, server)"
+    )
+    accepting, disconnected = outcome(call)
+    check(
+        not accepting,
+        f"Called {call.text}. Afterwards the server still accepted a new connection.",
+        "Call `server.close()`, then `await server.wait_closed()`.",
+    )
+    check(
+        disconnected,
+        f"Called {call.text}. ada's connection was still open {WAIT:g} s later.",
+        "Close each client's writer: `for writer in list(clients.values()): writer.close()`.",
+    )

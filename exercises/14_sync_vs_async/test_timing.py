@@ -1,0 +1,231 @@
+"""Visible tests of exercise 14. Run them with: pytest exercises/14_sync_vs_async
+
+Nothing here waits for real, and no real clock is read. `clock` is a fake clock: it reads
+like time.perf_counter() (seconds, from an arbitrary origin) but moves only when the fake
+*blocking* fetch "waits" (it adds its delay to the clock instead of sleeping) and with the
+*virtual* loop time of the event loops (asyncio.sleep there takes no real time). So a test
+knows to the digit what your measurements must say.
+"""
+
+import asyncio
+import traceback
+from contextlib import contextmanager
+
+import looptime
+
+from grader import expect, messages
+from grader.failure import CheckFailed
+from grader.probes import Probe
+
+# One after another: 1 + 2 + 0.5 = 3.5 s. All at once: 2 s, the longest.
+DELAYS = {"b": 1.0, "c": 2.0, "a": 0.5}
+POLLING = (
+    "the event loop ran 20,000 steps without finishing: a loop like "
+    "`while not done: await asyncio.sleep(0)` polls instead of waiting"
+)
+ZERO = (
+    "A time measured as 0 s: a version was timed without its work running. The sync version gets fetch_sync "
+    "and is timed with measure_sync; the async one gets fetch_async, and measure_async must await it, run by "
+    "asyncio.run. Both read `clock`."
+)
+REPORT = "sync 3.500 s, async 2.000 s, speed-up 1.75x, time saved 42.9%"
+
+
+class Clock:
+    """clock() reads 1234.5 s at the start, then moves with blocking waits and loop time."""
+
+    name = "clock"
+
+    def __init__(self):
+        self.blocked = 0.0
+        self.loops = []  # every event loop of the test starts at loop time 0
+
+    def __call__(self):
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        if loop is not None and loop not in self.loops:
+            self.loops.append(loop)
+        return 1234.5 + self.blocked + sum(loop.time() for loop in self.loops)
+
+
+async def fetch_async(item):
+    """An async fetch(item): takes its delay of loop time."""
+    await asyncio.sleep(DELAYS[item])
+    return f"result of {item}"
+
+
+class BlockingFetch:
+    """A plain fetch(item) that 'blocks' for its delay: it moves the clock instead of sleeping."""
+
+    def __init__(self, clock, name="fetch"):
+        self.clock, self.name, self.calls = clock, name, []
+
+    def __call__(self, item):
+        self.calls.append(item)
+        self.clock.blocked += DELAYS[item]
+        return f"result of {item}"
+
+
+@contextmanager
+def virtual_time(clock):
+    """Make every event loop started meanwhile (asyncio.run) a virtual-time one the clock counts."""
+    policy = asyncio.get_event_loop_policy()
+    original = policy.new_event_loop
+
+    def new_event_loop():
+        loop = looptime.patch_event_loop(original(), end=100)
+        # what went wrong is reported by the test, not logged by the loop
+        loop.set_exception_handler(lambda _loop, _context: None)
+        clock.loops.append(loop)
+        step, steps = loop._run_once, [0]
+
+        def counted_step():  # a busy wait never lets virtual time pass: stop it
+            steps[0] += 1
+            if steps[0] > 20_000:
+                raise RuntimeError(POLLING)
+            step()
+
+        loop._run_once = counted_step
+        return loop
+
+    policy.new_event_loop = new_event_loop
+    try:
+        yield
+    finally:
+        del policy.new_event_loop
+
+
+def call_plain(learner, name, *args):
+    """Call a plain (def) function of yours; an error becomes a message naming your line."""
+    try:
+        return learner.function(name)(*args)
+    except Exception as error:  # noqa: BLE001  (your code may raise anything: it is reported)
+        mine = [
+            f
+            for f in traceback.extract_tb(error.__traceback__)
+            if f.filename in learner.files
+        ]
+        if (
+            isinstance(error, NotImplementedError)
+            and mine
+            and mine[-1].name in learner.exercise.functions
+        ):
+            raise CheckFailed(
+                messages.NOT_IMPLEMENTED.format(
+                    function=mine[-1].name, readme=learner.exercise.readme
+                )
+            ) from None
+        at = (
+            f" at {learner.exercise.filename}:{mine[-1].lineno} (`{mine[-1].line}`)"
+            if mine
+            else ""
+        )
+        raise CheckFailed(
+            f"Called {name}. It raised {type(error).__name__}: {error}{at}."
+        ) from None
+
+
+def test_sync_version_calls_fetch_once_per_item(learner):
+    """fetch_all_sync calls the blocking fetch for each item, in order, and returns the results"""
+    clock = Clock()
+    fetch = BlockingFetch(clock)
+    got = call_plain(learner, "fetch_all_sync", fetch, ["b", "c", "a"])
+    if fetch.calls != ["b", "c", "a"]:
+        raise CheckFailed(
+            f"Called fetch_all_sync(fetch, ['b', 'c', 'a']). fetch was called with {fetch.calls}; expected "
+            "['b', 'c', 'a']: once per item, in order.",
+            "`return [fetch(item) for item in items]`: no asyncio in the sync version.",
+        )
+    if got != ["result of b", "result of c", "result of a"]:
+        raise CheckFailed(
+            f"Called fetch_all_sync(fetch, ['b', 'c', 'a']). It returned {got!r}; expected "
+            "['result of b', 'result of c', 'result of a'].",
+            "Return what each fetch(item) returned, in the order of items.",
+        )
+
+
+def test_async_version_runs_fetches_together(learner):
+    """fetch_all_async runs fetches of 1, 2 and 0.5 s together: 2 s of loop time, not 3.5 s"""
+    fetch = Probe(delay=DELAYS.__getitem__)
+    call = learner.run("fetch_all_async", fetch, ["b", "c", "a"])
+    concept = "asyncio.gather(*(fetch(item) for item in items))"
+    expect.ran_together(call, fetch, concept=concept, items=["b", "c", "a"])
+    expect.results(
+        call, ["result of b", "result of c", "result of a"], fetch, concept=concept
+    )
+
+
+def test_measure_sync_reads_the_given_clock(learner):
+    """measure_sync(run, clock) returns (what run returned, 2.5) when run takes 2.5 s on clock"""
+    clock = Clock()
+
+    def run():
+        clock.blocked += 2.5
+        return "the report"
+
+    got = call_plain(learner, "measure_sync", run, clock)
+    if got != ("the report", 2.5) and got != ["the report", 2.5]:
+        raise CheckFailed(
+            f"Called measure_sync(run, clock), where run() takes 2.5 s on clock and returns 'the report'. "
+            f"It returned {got!r}; expected ('the report', 2.5).",
+            "`start = clock()`, `result = run()`, `return result, clock() - start`: the clock you are given, not time.time().",
+        )
+
+
+def test_measure_async_times_the_await(learner):
+    """measure_async(run, clock) returns (what run gave, 2.5) when awaiting run() takes 2.5 s"""
+    clock = Clock()
+    work = Probe("work", delay=2.5, result=lambda _item: "the report")
+
+    def run():
+        return work("job")
+
+    call = learner.run("measure_async", run, clock)
+    got = call.result()
+    if work.never_awaited():
+        raise CheckFailed(
+            f"Called {call.text}. It called run() but never awaited what it returned, so the work never ran.",
+            "`result = await run()`, between the two readings of the clock.",
+        )
+    if got != ("the report", 2.5) and got != ["the report", 2.5]:
+        raise CheckFailed(
+            f"Called {call.text}, where awaiting run() takes 2.5 s and gives 'the report'. It returned {got!r}; "
+            "expected ('the report', 2.5).",
+            "`start = clock()`, `result = await run()`, `return result, clock() - start`: the time passes during "
+            "the await, not when run() creates the coroutine.",
+        )
+
+
+def test_speedup_report_states_the_figures(learner):
+    """speedup_report(3.5, 2.0) is "sync 3.500 s, async 2.000 s, speed-up 1.75x, time saved 42.9%" """
+    got = call_plain(learner, "speedup_report", 3.5, 2.0)
+    if got != REPORT:
+        raise CheckFailed(
+            f"Called speedup_report(3.5, 2.0). It returned {got!r}; expected {REPORT!r}.",
+            "speed-up = sync_seconds / async_seconds; time saved = (sync_seconds - async_seconds) / sync_seconds "
+            "* 100; times to 3 decimals, speed-up to 2, time saved to 1.",
+        )
+
+
+def test_compare_reports_what_it_measured(learner):
+    """compare, plain code, measures both versions on the clock it is given and reports them"""
+    clock = Clock()
+    fetch_sync = BlockingFetch(clock, "fetch_sync")
+    try:
+        with virtual_time(clock):
+            got = call_plain(
+                learner, "compare", fetch_sync, fetch_async, ["b", "c", "a"], clock
+            )
+    except CheckFailed as failure:
+        if "ZeroDivisionError" in failure.message:
+            raise CheckFailed(failure.message, ZERO) from None
+        raise
+    if got != REPORT:
+        raise CheckFailed(
+            f"Called compare(fetch_sync, fetch_async, ['b', 'c', 'a'], clock). On that clock the sync version "
+            f"takes 3.5 s and the async one 2 s. It returned {got!r}; expected {REPORT!r}.",
+            "Measure fetch_all_sync(fetch_sync, items) with measure_sync and fetch_all_async(fetch_async, items) "
+            "with measure_async run by asyncio.run, both with `clock`; return speedup_report of the two times.",
+        )
