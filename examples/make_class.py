@@ -44,6 +44,7 @@ def main() -> None:
         "02_event_loop/interleave.py": (SUBMISSIONS / "02_event_loop" / "sequential_awaits.py").read_bytes(),
         "03_gather/gather.py": (SUBMISSIONS / "03_gather" / "sequential_loop.py").read_bytes(),
         "07_queues/pipeline.py": (SUBMISSIONS / "07_queues" / "never_stops.py").read_bytes(),  # the seed's consumer
+        "10_chat_server/chat.py": (SUBMISSIONS / "10_chat_server" / "echoes_to_sender.py").read_bytes(),  # the seed's server
     })
     for learner, mistake in (("eve", "syntax_error.py"), ("fay", "exits_midway.py"), ("hal", "endless_loop.py")):
         write(learner, {**solved, "03_gather/gather.py": (MISTAKES / mistake).read_bytes()})

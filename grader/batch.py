@@ -8,7 +8,7 @@ import json
 import os
 import shutil
 import tempfile
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import Executor, ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -205,17 +205,17 @@ def grade(
     jobs: int,
     resume: bool = True,
     progress: Callable[[str], None] = lambda learner: None,
+    executor: Executor | None = None,
 ) -> list[LearnerResult]:
-    """Grade every learner in ``submissions``; results land in ``out/.learners`` one by one."""
+    """Grade every learner in ``submissions``; results land in ``out/.learners`` one by one.
+
+    ``executor`` runs ``grade_learner`` calls (a dask cluster's, say); default: ``jobs`` threads
+    here, each driving one sandboxed child process.
+    """
     entries = intake.entries(submissions)
     done = load_done(out) if resume else {}
     results: dict[str, LearnerResult] = {}
     with tempfile.TemporaryDirectory(prefix="awaitlings-unpacked-") as scratch:
-        def work(entry: intake.Entry, sources: dict[str, str], problems: dict[str, str]) -> LearnerResult:
-            result = grade_learner(plan_, entry, sources, problems, (submissions.resolve(), out.resolve()))
-            commit_file(out / ".learners" / f"{file_name(entry.learner)}.json", json.dumps(asdict(result), indent=1))
-            return result
-
         todo = []
         for entry in entries:
             sources, problems = collect(plan_, entry, Path(scratch) / file_name(entry.learner))
@@ -225,9 +225,11 @@ def grade(
                 progress(entry.learner)
             else:
                 todo.append((entry, sources, problems))
-        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            for future in as_completed([pool.submit(work, *item) for item in todo]):
+        hide = (submissions.resolve(), out.resolve())
+        with executor or ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            for future in as_completed([pool.submit(grade_learner, plan_, *item, hide) for item in todo]):
                 result = future.result()
+                commit_file(out / ".learners" / f"{file_name(result.learner)}.json", json.dumps(asdict(result), indent=1))
                 results[result.learner] = result
                 progress(result.learner)
     return [results[e.learner] for e in entries]

@@ -36,6 +36,20 @@ def _verify(args: argparse.Namespace) -> int:
     return 0
 
 
+def _executor(args: argparse.Namespace):
+    """The dask cluster's executor when asked for, else None (the local pool)."""
+    if args.executor != "dask":
+        return None
+    import os
+
+    from distributed import Client, LocalCluster
+
+    if args.scheduler:
+        return Client(args.scheduler).get_executor(pure=False)
+    cluster = LocalCluster(n_workers=args.jobs or os.cpu_count() or 1, threads_per_worker=1, dashboard_address=None)
+    return Client(cluster).get_executor(pure=False)
+
+
 def _grade(args: argparse.Namespace) -> int:
     import os
 
@@ -65,6 +79,7 @@ def _grade(args: argparse.Namespace) -> int:
         task = progress.add_task("", total=len(entries))
         results = batch.grade(
             args.submissions, args.out, plan, jobs=args.jobs or os.cpu_count() or 1, resume=args.resume,
+            executor=_executor(args),
             progress=lambda learner: progress.update(task, advance=1, description=learner),
         )
     reports.write_all(args.out, plan, results, isolation_in_force())
@@ -205,6 +220,10 @@ def parser() -> argparse.ArgumentParser:
     grade.add_argument("--out", type=Path, required=True, help="where the gradebook, feedback and report go")
     grade.add_argument("--jobs", type=int, default=None, help="learners graded at once (default: the number of cores)")
     grade.add_argument("--exercise", nargs="*", default=None, metavar="NN", help="grade only these exercises")
+    grade.add_argument("--executor", choices=["local", "dask"], default="local",
+                       help="local: --jobs child processes here; dask: a dask.distributed cluster (awaitlings[dask])")
+    grade.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                       help="the dask scheduler, e.g. tcp://10.0.0.5:8786 (default: a local cluster of --jobs workers)")
     grade.add_argument("--resume", action=argparse.BooleanOptionalAction, default=True,
                        help="keep learners already graded in --out whose files and checks are unchanged (default)")
     grade.set_defaults(run=_grade)

@@ -178,7 +178,7 @@ def test_kill_mid_batch_then_rerun_gives_the_same_gradebook(tmp_path):
     assert all((out / ".learners" / name).stat().st_mtime_ns == mtime for name, mtime in finished.items())
 
 
-def test_full_marks_on_every_exercise_and_the_seed_consumer_caught(tmp_path):
+def test_full_marks_on_every_exercise_and_the_seed_bugs_caught(tmp_path):
     everything = batch.plan(ROOT)
     picked = tmp_path / "class"
     for learner in ("ada", "cy"):
@@ -188,3 +188,23 @@ def test_full_marks_on_every_exercise_and_the_seed_consumer_caught(tmp_path):
         assert ada.score(exercise.name) == sum(c.max_points for c in everything.checks[exercise.name]) > 0
     queue = [c for c in cy.checks if c.exercise == "07_queues" and c.outcome == "failed"]
     assert any("Your consumers never stop: the pipeline did not return" in c.message for c in queue), [c.message[:80] for c in queue]
+    chat = [c for c in cy.checks if c.exercise == "10_chat_server" and c.outcome == "failed"]
+    assert any("sent ada's own message back to ada" in c.message for c in chat), [c.message[:80] for c in chat]
+
+
+def test_a_dask_cluster_grades_like_the_local_pool(tmp_path):
+    from distributed import Client, LocalCluster
+
+    picked = tmp_path / "class"
+    for learner in ("ada", "bob", "cy"):
+        shutil.copytree(CLASS / learner, picked / learner)
+    only_01 = batch.plan(ROOT, ["01", "02"])
+    local = batch.grade(picked, tmp_path / "local", only_01, jobs=2)
+    with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster, Client(cluster) as client:
+        remote = batch.grade(picked, tmp_path / "dask", only_01, jobs=2, executor=client.get_executor(pure=False))
+    assert _scores_of(remote) == _scores_of(local) == {"ada": (10, 10), "bob": (0, 0), "cy": (10, 5)}
+    assert sorted(p.name for p in (tmp_path / "dask" / ".learners").iterdir()) == ["ada.json", "bob.json", "cy.json"]
+
+
+def _scores_of(results):
+    return {r.learner: (int(r.score("01_coroutines")), int(r.score("02_event_loop"))) for r in results}
