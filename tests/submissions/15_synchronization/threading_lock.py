@@ -1,0 +1,47 @@
+# expect-fail: test_pay_all_never_overdraws: A task waited for a threading.Lock that another task held across an await, at bank.py:
+# expect-fail: test_pay_all_notifies_outside_the_lock: Use asyncio.Lock
+# expect-pass: test_statements_respect_the_limit
+# `with lock:` on a threading.Lock held by a paused task blocks the loop's thread: a deadlock.
+import asyncio
+import threading
+
+
+async def pay(ledger, lock, account, amount):
+    with lock:
+        balance = await ledger.read_balance(account)
+        if balance < amount:
+            return False
+        await ledger.write_balance(account, balance - amount)
+    await ledger.notify(account, amount)
+    return True
+
+
+async def pay_all(ledger, payments):
+    lock = threading.Lock()
+    return await asyncio.gather(*(pay(ledger, lock, a, m) for a, m in payments))
+
+
+async def fetch_statements(fetch_statement, accounts, limit):
+    semaphore = asyncio.Semaphore(limit)
+
+    async def one(account):
+        async with semaphore:
+            return await fetch_statement(account)
+
+    return await asyncio.gather(*(one(a) for a in accounts), return_exceptions=True)
+
+
+async def open_branch(log_in, open_doors, serve, tellers):
+    doors_open = asyncio.Event()
+
+    async def teller(name):
+        await log_in(name)
+        await doors_open.wait()
+        return await serve(name)
+
+    async def doors():
+        await open_doors()
+        doors_open.set()
+
+    results = await asyncio.gather(*(teller(t) for t in tellers), doors())
+    return results[:-1]
