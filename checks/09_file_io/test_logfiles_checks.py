@@ -26,6 +26,7 @@ import random
 import re
 import sys
 import tracemalloc
+import warnings
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -347,6 +348,7 @@ class Outcome:
     value: Any
     outputs: dict[Path, str | None]  # each output file's text at the moment the function returned
     peak: int  # bytes held at most while it ran (only when memory was traced)
+    left_open: list[str] = field(default_factory=list)  # files not closed when it returned
 
 
 def run_files(
@@ -370,13 +372,20 @@ def run_files(
         if tracing:
             tracemalloc.start()
         try:
-            value = await function(*args)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", ResourceWarning)
+                value = await function(*args)
+            seen["left_open"] = sorted({*open_files_under(roots), *unclosed(caught)})
         finally:
             if tracing:
                 seen["peak"] = tracemalloc.get_traced_memory()[1]
                 tracemalloc.stop()
         seen["outputs"] = {path: text_of(path) for path in outputs}
         return value
+
+    roots = {str(Path(a).parent) for a in args if isinstance(a, (str, Path))} | {
+        str(Path(p).parent) for a in args if isinstance(a, (list, dict)) for p in a if isinstance(p, (str, Path))
+    }
 
     with watch_files(learner.files) as watch:
         try:
@@ -397,7 +406,41 @@ def run_files(
             f"({running}): the work on the files was not done when {name} returned.",
             "Await every task you create before you return: asyncio.gather(...) or an asyncio.TaskGroup waits for all.",
         )
-    return Outcome(call, call.run.value, seen.get("outputs", {}), seen["peak"])
+    return Outcome(call, call.run.value, seen.get("outputs", {}), seen["peak"], seen.get("left_open", []))
+
+
+def open_files_under(roots: set[str]) -> list[str]:
+    """Names of the files under ``roots`` this process still has open."""
+    found = []
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue
+        if any(target.startswith(root + os.sep) for root in roots):
+            found.append(Path(target).name)
+    return found
+
+
+def unclosed(caught: list[warnings.WarningMessage]) -> list[str]:
+    """Names of the files Python closed for the learner (an 'unclosed file' ResourceWarning)."""
+    names = []
+    for warning in caught:
+        match = re.search(r"unclosed file .*name='([^']+)'", str(warning.message))
+        if issubclass(warning.category, ResourceWarning) and match:
+            names.append(Path(match.group(1)).name)
+    return names
+
+
+def judge_closed(outcome: Outcome, text: str) -> None:
+    if outcome.left_open:
+        raise CheckFailed(
+            f"Called {text}. When it returned, it had left {', '.join(outcome.left_open)} open: nothing closed "
+            "the file, so it stays open (holding its unwritten data and a file descriptor) until Python "
+            "happens to collect it.",
+            "Open files with `async with aiofiles.open(path) as file:`: the file is closed when the block "
+            "ends, even when it raises.",
+        )
 
 
 # (exception type, pattern of its message, what it means): the usual aiofiles mistakes.
@@ -729,3 +772,18 @@ def test_write_all_writes_files_together(learner, tmp_path):
         outputs=tuple(first),
     )
     judge_together(outcome, disk, one, len(paths), "writing", WRITE_TOGETHER)
+
+
+@pytest.mark.points(1)
+def test_files_are_closed_when_done(learner, tmp_path):
+    """read_all, copy_matching and write_all close every file they open before they return"""
+    paths = make_files(tmp_path, FRUIT)
+    text = f"read_all({names(paths)})"
+    judge_closed(run_files(learner, "read_all", paths, text=text), text)
+    (source,) = make_files(tmp_path, {"app.log": SMALL_LOG})
+    target = tmp_path / "errors.log"
+    text = "copy_matching(app.log, errors.log, 'ERROR')"
+    judge_closed(run_files(learner, "copy_matching", source, target, "ERROR", text=text, outputs=(target,)), text)
+    texts = {tmp_path / f"out-{n}.txt": f"line {n}\n" for n in (3, 1, 2)}
+    text = "write_all({out-3.txt: ..., out-1.txt: ..., out-2.txt: ...})"
+    judge_closed(run_files(learner, "write_all", texts, text=text, outputs=tuple(texts)), text)
