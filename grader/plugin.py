@@ -273,7 +273,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
             report.sections = [s for s in report.sections if "stderr" not in s[0]]  # timeout stack dumps
     if call.when == "call":
         _fail_if_tampered(item, report)
-        _end_leftover_processes()
+        if item.config.getoption("awaitlings_key_fd") is not None:  # a grading sandbox
+            _end_leftover_processes()
     writer = item.config.stash.get(_writer_key, None)
     if writer is not None and (call.when == "call" or (call.when == "setup" and not report.passed)):
         message = report.longreprtext[:MESSAGE_LIMIT] if report.failed else ""
