@@ -100,6 +100,7 @@ TARGETS = {
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
+    assert runner.jail_available(), "no jail on this machine: hostile code would run as the grader"
     scratch = tmp_path_factory.mktemp("hostile")
     submissions, out = scratch / "class", scratch / "out"
     sources = {**HOSTILE}
