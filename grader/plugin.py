@@ -60,11 +60,16 @@ def pytest_configure(config: pytest.Config) -> None:
     base = Path(config.invocation_params.dir) if chosen else config.rootpath
     config.stash[_submission_key] = (base / (chosen or "exercises")).resolve()
     config.stash[_modules_key] = {}
-    if config.getoption("awaitlings_key_fd") is not None:  # a grading sandbox
+    if _in_sandbox(config):
         _refuse_learner_forks()
     record = config.getoption("awaitlings_record")
     if record:
         config.stash[_writer_key] = RecordWriter(Path(record), _read_key(config.getoption("awaitlings_key_fd")))
+
+
+def _in_sandbox(config: pytest.Config) -> bool:
+    """Whether this run grades in the batch grader's sandbox (it hands us a signing key)."""
+    return config.getoption("awaitlings_key_fd") is not None
 
 
 def _read_key(fd: int | None) -> bytes | None:
@@ -255,7 +260,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
     session.config.stash[_baseline_key] = tamper.Baseline()
     session.config.stash[_tainted_key] = {}
-    if session.config.getoption("awaitlings_key_fd") is not None:
+    if _in_sandbox(session.config):
         _remove_check_sources(session)
     writer = session.config.stash.get(_writer_key, None)
     if writer is not None:
@@ -273,7 +278,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
             report.sections = [s for s in report.sections if "stderr" not in s[0]]  # timeout stack dumps
     if call.when == "call":
         _fail_if_tampered(item, report)
-        if item.config.getoption("awaitlings_key_fd") is not None:  # a grading sandbox
+        if _in_sandbox(item.config):
             _end_leftover_processes()
     writer = item.config.stash.get(_writer_key, None)
     if writer is not None and (call.when == "call" or (call.when == "setup" and not report.passed)):
