@@ -86,56 +86,90 @@ def _outermost(folders: list[Path]) -> list[Path]:
     return kept
 
 
-def _jail_script(uid: int, hide: list[Path]) -> str:
-    hide = _outermost(hide)
-    covers = "".join(f" && mount -t tmpfs -o size=4k,mode=000 awaitlings-hidden {shlex.quote(str(d))}" for d in hide)
+def _reach_script(needed: list[Path], uid: int) -> str:
+    """Shell steps that let user ``uid`` reach ``needed`` folders inside the new mount namespace.
+
+    A folder on the way that others cannot search (``/root`` holding pyenv, tox's ``.tox``) is
+    covered by an empty tmpfs holding only the ways on, bound back from the real folder; the
+    rest of it stays hidden and nothing outside the namespace changes."""
+    blocked: dict[Path, set[str]] = {}
+    for path in {p.resolve() for p in needed}:
+        for parent in path.parents:
+            if not _searchable(parent, uid):
+                blocked.setdefault(parent, set()).add(path.relative_to(parent).parts[0])
+    steps = []
+    for folder in sorted(blocked, key=lambda f: len(f.parts)):
+        there = shlex.quote(str(folder))
+        steps.append(f'mount --bind {there} "$stage" && mount -t tmpfs -o size=64k,mode=711 awaitlings-way {there}')
+        for name in sorted(blocked[folder]):
+            way = shlex.quote(str(folder / name))
+            steps.append(f'mkdir {way} && mount --bind "$stage"/{shlex.quote(name)} {way}')
+        steps.append('umount "$stage"')
+    if not steps:
+        return "true"
+    return " && ".join(['stage=$(mktemp -d)', *steps, 'rmdir "$stage"'])
+
+
+def _searchable(folder: Path, uid: int) -> bool:
+    """Whether user ``uid`` (no groups but its own) may pass through ``folder``."""
+    status = folder.stat()
+    if status.st_uid == uid:
+        return bool(status.st_mode & 0o100)
+    return bool(status.st_mode & (0o010 if status.st_gid == uid else 0o001))
+
+
+def _python_folders() -> list[Path]:
+    """What a jailed child needs to run the grader: the interpreter and every import folder."""
+    folders = [Path(sys.executable).resolve().parent, Path(sys.prefix), Path(sys.base_prefix), KIT_ROOT]
+    return folders + [Path(entry) for entry in sys.path if entry and Path(entry).is_dir()]
+
+
+def _jail_script(uid: int, hide: list[Path], reach: list[Path]) -> str:
+    covers = "".join(f" && mount -t tmpfs -o size=4k,mode=000 awaitlings-hidden {shlex.quote(str(d))}"
+                     for d in _outermost(hide))
     drop = f"exec setpriv --reuid={uid} --regid={uid} --clear-groups --inh-caps=-all"
-    return f'ip link set lo up{covers} && {drop} "$@"'
+    return f'ip link set lo up && {_reach_script([*_python_folders(), *reach], uid)}{covers} && {drop} "$@"'
 
 
-def jail(uid: int, hide: list[Path]) -> list[str]:
+def jail(uid: int, hide: list[Path], reach: list[Path]) -> list[str]:
     """A command prefix running a program in new network (lo only), mount and PID namespaces,
-    with ``hide`` covered by empty unreadable mounts, as user ``uid``; [] where the OS refuses."""
-    return _jail_command(uid, hide) if jail_available() else []
+    as user ``uid``, able to reach the Python environment and the ``reach`` folders, with
+    ``hide`` covered by empty unreadable mounts; [] where the OS refuses."""
+    return _jail_command(uid, hide, reach) if jail_available() else []
 
 
-def _jail_command(uid: int, hide: list[Path]) -> list[str]:
+def _jail_command(uid: int, hide: list[Path], reach: list[Path]) -> list[str]:
     namespaces = ["--net", "--mount", "--pid", "--fork", "--kill-child", "--mount-proc"]
-    return ["unshare", *namespaces, "sh", "-c", _jail_script(uid, hide), "sh"]
+    return ["unshare", *namespaces, "sh", "-c", _jail_script(uid, hide, reach), "sh"]
 
 
 @functools.cache
+def jail_problem() -> str | None:
+    """Why this machine cannot jail a child that still runs the grader, or None if it can."""
+    if os.geteuid() != 0:
+        return "the grader does not run as root"
+    missing = [tool for tool in ("unshare", "ip", "setpriv", "mount", "mktemp") if not shutil.which(tool)]
+    if missing:
+        return f"missing tools: {', '.join(missing)}"
+    with tempfile.TemporaryDirectory() as empty:
+        command = [*_jail_command(_jail_uid(), [Path(empty)], []), sys.executable, "-I", "-c", _PYTHON_PROBE]
+        try:
+            probe = subprocess.run(command, capture_output=True, text=True, timeout=30)
+        except (OSError, subprocess.SubprocessError) as error:
+            return f"a jailed probe could not run: {error}"
+    expected = f"{sys.prefix} {sys.base_prefix}"
+    if probe.returncode != 0 or probe.stdout.strip() != expected:
+        said = (probe.stdout + probe.stderr).strip()[-500:]
+        return f"a jailed probe failed (exit {probe.returncode}; expected prefixes {expected!r}): {said}"
+    return None
+
+
+_PYTHON_PROBE = "import sys, grader.plugin, pytest; print(sys.prefix, sys.base_prefix)"
+
+
 def jail_available() -> bool:
     """Whether this machine lets us jail a child, and the jailed user can still run the grader."""
-    if os.geteuid() != 0 or not all(shutil.which(tool) for tool in ("unshare", "ip", "setpriv", "mount")):
-        return False
-    if _jail_can_run_python():
-        return True
-    _let_others_through(Path(sys.prefix), KIT_ROOT)  # e.g. tox makes .tox/ 0700
-    return _jail_can_run_python()
-
-
-def _let_others_through(*folders: Path) -> None:
-    """Add search permission (x, not read) for others on our folders that lack it, from each of
-    ``folders`` up to, not beyond, the kit's own folder: the jailed user must reach the Python
-    environment and the grader package."""
-    for folder in folders:
-        for step in [folder, *folder.parents]:
-            if not step.is_relative_to(KIT_ROOT.parent) or step == KIT_ROOT.parent:
-                break
-            mode = step.stat().st_mode
-            if step.stat().st_uid == os.geteuid() and not mode & 0o001:
-                os.chmod(step, mode | 0o001)
-
-
-def _jail_can_run_python() -> bool:
-    with tempfile.TemporaryDirectory() as empty:
-        command = [*_jail_command(_jail_uid(), [Path(empty)]), sys.executable, "-I", "-c", "import grader.plugin, pytest"]
-        try:
-            probe = subprocess.run(command, capture_output=True, timeout=30)
-        except (OSError, subprocess.SubprocessError):
-            return False
-    return probe.returncode == 0
+    return jail_problem() is None
 
 
 def _jail_uid() -> int:
@@ -209,7 +243,10 @@ def run_pytest(
     """Run ``pytest paths --submission submission`` in ``root`` and collect its records.
 
     ``hide``: folders a jailed child must not see, besides the kit's own secrets.
+    ``isolated`` hands ``root`` to the jailed user: it must be a throwaway copy (``batch._sandbox``).
     """
+    if isolated and root.resolve() == KIT_ROOT:
+        raise ValueError("an isolated run gives its root folder to the jailed user: pass a throwaway copy, not the kit")
     with tempfile.TemporaryDirectory(prefix="awaitlings-") as scratch:
         record = Path(scratch) / "records.jsonl"
         options = [
@@ -235,7 +272,8 @@ def run_pytest(
                 _give(Path(scratch), uid)
                 _give(root, uid)
                 options += ["--basetemp", str(Path(scratch) / "tmp" / "pytest")]
-                prefix = jail(uid, [*secrets_of(KIT_ROOT), *(d for d in hide if d.is_dir())])
+                prefix = jail(uid, [*secrets_of(KIT_ROOT), *(d for d in hide if d.is_dir())],
+                              [root, Path(scratch), submission])
         child = subprocess.Popen(
             [*prefix, *python, "-m", "pytest", *paths, *options], cwd=root, env=env,
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

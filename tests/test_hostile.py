@@ -4,6 +4,8 @@ stops the batch. One class holds them all; it is graded once, each case is a tes
 
 import hashlib
 import shutil
+import subprocess
+import sys
 import textwrap
 
 import pytest
@@ -100,7 +102,7 @@ TARGETS = {
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    assert runner.jail_available(), "no jail on this machine: hostile code would run as the grader"
+    assert runner.jail_available(), f"no jail on this machine ({runner.jail_problem()}): hostile code would run as the grader"
     scratch = tmp_path_factory.mktemp("hostile")
     submissions, out = scratch / "class", scratch / "out"
     sources = {**HOSTILE}
@@ -155,5 +157,24 @@ def test_patching_the_harness_is_named(graded):
 
 def test_a_jail_is_in_force_here():
     """The machines this kit grades on allow the jail; if one does not, the gradebook says so."""
-    assert runner.jail_available()
+    assert runner.jail_problem() is None
     assert runner.isolation_in_force()["filesystem"].startswith("kit's solutions")
+
+
+def test_a_jailed_child_reaches_only_the_ways_it_needs(tmp_path):
+    """A folder others cannot search (as ``/root`` holding pyenv) is passable inside the jail, for
+    the folder the child needs only: its neighbours stay hidden, and nothing changes outside."""
+    private = tmp_path / "private"
+    (private / "env").mkdir(parents=True)
+    (private / "env" / "tool.txt").write_text("reachable")
+    (private / "diary.txt").write_text("secret")
+    private.chmod(0o700)
+    show = "import os, sys; p = sys.argv[1]; print(open(p + '/env/tool.txt').read(), sorted(os.listdir(p + '/env')))"
+    peek = "import os, sys; print(os.path.exists(sys.argv[1] + '/diary.txt'))"
+    jail = runner.jail(runner._jail_uid(), [], [private / "env"])
+    assert jail, runner.jail_problem()
+    reached = subprocess.run([*jail, sys.executable, "-I", "-c", show, str(private)], capture_output=True, text=True)
+    hidden = subprocess.run([*jail, sys.executable, "-I", "-c", peek, str(private)], capture_output=True, text=True)
+    assert reached.stdout.split(maxsplit=1) == ["reachable", "['tool.txt']\n"], reached.stderr
+    assert hidden.stdout == "False\n", hidden.stderr
+    assert private.stat().st_mode & 0o777 == 0o700 and (private / "diary.txt").read_text() == "secret"

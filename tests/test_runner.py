@@ -3,6 +3,9 @@
 import os
 import time
 
+import pytest
+
+from grader.catalog import KIT_ROOT
 from grader.runner import run_pytest
 
 SOLVED = '''
@@ -66,3 +69,11 @@ def test_a_stuck_thread_of_the_learner_does_not_hold_the_run(tmp_path):
     assert outcome.returncode is not None, "the run was killed at the wall-clock limit"
     assert time.monotonic() - start < 30
     assert all(r.outcome == "passed" for r in outcome.records.values())
+
+
+def test_an_isolated_run_refuses_the_kit_itself_as_its_root(tmp_path):
+    """An isolated run gives its root to the jailed user: the kit must never be that root."""
+    owner = KIT_ROOT.stat().st_uid
+    with pytest.raises(ValueError, match="throwaway copy"):
+        run_pytest(["checks"], tmp_path, isolated=True)
+    assert KIT_ROOT.stat().st_uid == owner
