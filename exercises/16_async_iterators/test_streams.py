@@ -1,0 +1,266 @@
+"""Visible tests of exercise 16. Run them with: pytest exercises/16_async_iterators
+
+The fakes here (a paginated `fetch_page`, a stream of items, a connection `pool`) and the
+test's own consumer write one log of what happened, in order, at *virtual* loop time:
+which page was fetched when, which item the consumer got, when a stream was closed,
+when a connection was released. The tests read their verdicts from that order.
+"""
+
+import asyncio
+import inspect
+
+from grader.failure import CheckFailed
+from grader.learner import Call
+from grader.loop import CALLBACK_BUDGET, LOOP_LIMIT, run_coroutine
+
+PAGES = [["ant", "bee", "cat"], ["dog", "eel"]]  # then page 3 is empty
+
+
+class Log(list):
+    def add(self, text):
+        self.append(f"{asyncio.get_running_loop().time():5.2f} s  {text}")
+
+    def __str__(self):
+        return "What happened, in order (loop time):\n" + "\n".join(
+            f"  {line}" for line in self
+        )
+
+
+def fake_fetch_page(log):
+    async def fetch_page(number):
+        log.add(f"fetch_page({number}) called")
+        await asyncio.sleep(1.0)
+        page = list(PAGES[number - 1]) if 1 <= number <= len(PAGES) else []
+        log.add(f"fetch_page({number}) returned {len(page)} items")
+        return page
+
+    return fetch_page
+
+
+class Pool:
+    def __init__(self, log):
+        self.log = log
+        self.released = []
+
+    async def acquire(self):
+        self.log.add("pool.acquire() called")
+        await asyncio.sleep(0.5)
+        return "conn-1"
+
+    async def release(self, conn):
+        self.log.add(f"pool.release({conn!r}) called")
+        await asyncio.sleep(0.25)
+        self.released.append(conn)
+
+
+def run(learner, name, scenario, text):
+    """Run ``scenario(function)`` on the test loop; also for a function that is not a
+    coroutine function (an async generator function, a context manager)."""
+    function = learner.function(name)
+    run = run_coroutine(lambda: scenario(function), files=learner.files)
+    call = Call(name, text, run, learner, [])
+    call.fail_on_harness_findings(LOOP_LIMIT, CALLBACK_BUDGET, ())
+    return call
+
+
+async def stream_of(made, name):
+    """What `async for` uses, from what the learner's function returned."""
+    if inspect.iscoroutine(made):
+        await made  # the stub's NotImplementedError comes out here
+        raise CheckFailed(
+            f"{name} returned a coroutine: put `yield` in it to make it an async generator."
+        )
+    if inspect.isgenerator(made):
+        made.close()
+        raise CheckFailed(
+            f"{name} is a plain generator (`def` with `yield`): `async for` cannot use it.",
+            "Define it with `async def`, and wait with `await asyncio.sleep(...)`, never time.sleep.",
+        )
+    return aiter(made)
+
+
+async def take_all(stream, log, pause=0.0):
+    """Take every item, as `async for` does, logging each; pause after each one."""
+    got = []
+    while len(got) < 10:
+        try:
+            item = await anext(stream)
+        except StopAsyncIteration:
+            log.add("the stream ended")
+            break
+        log.add(f"consumer got {item!r}")
+        got.append(item)
+        await asyncio.sleep(pause)
+    return got
+
+
+def passed_on(call):
+    """A CheckFailed raised inside the scenario is the test's verdict; anything else is
+    the learner's error, with its line."""
+    if isinstance(call.run.error, CheckFailed):
+        raise call.run.error
+    return call.result()
+
+
+def test_ticks_yields_each_tick_on_time(learner):
+    """ticks(1.0, 3) yields 1, 2 and 3 at 1, 2 and 3 s of loop time"""
+    log = Log()
+
+    async def scenario(ticks):
+        return await take_all(await stream_of(ticks(1.0, 3), "ticks"), log)
+
+    call = run(learner, "ticks", scenario, "ticks(1.0, 3)")
+    got = passed_on(call)
+    expected = [
+        "1.00 s  consumer got 1",
+        "2.00 s  consumer got 2",
+        "3.00 s  consumer got 3",
+    ]
+    if got != [1, 2, 3] or [line.strip() for line in log[:3]] != expected:
+        raise CheckFailed(
+            f"Called {call.text} and took its ticks with `async for`. Expected the ticks 1, 2, 3, "
+            "each 1 s after the one before.",
+            "In a loop: `await asyncio.sleep(interval)`, then `yield tick`.",
+            str(log),
+        )
+
+
+def test_stream_items_yields_every_item(learner):
+    """stream_items yields every item of pages 1 and 2, then ends at the empty page 3"""
+    log = Log()
+
+    async def scenario(stream_items):
+        return await take_all(
+            await stream_of(stream_items(fake_fetch_page(log)), "stream_items"), log
+        )
+
+    call = run(learner, "stream_items", scenario, "stream_items(fetch_page)")
+    got = passed_on(call)
+    if got != ["ant", "bee", "cat", "dog", "eel"]:
+        raise CheckFailed(
+            f"Called {call.text}. The consumer got {got!r}; expected "
+            "['ant', 'bee', 'cat', 'dog', 'eel'], then the end.",
+            "Fetch pages 1, 2, 3, ... with `page = await fetch_page(number)`, "
+            "`for item in page: yield item`, and return at the first empty page.",
+            str(log),
+        )
+
+
+def test_stream_items_fetches_a_page_only_when_needed(learner):
+    """stream_items hands out page 1's items before it fetches page 2"""
+    log = Log()
+
+    async def scenario(stream_items):
+        return await take_all(
+            await stream_of(stream_items(fake_fetch_page(log)), "stream_items"),
+            log,
+            pause=0.5,
+        )
+
+    call = run(learner, "stream_items", scenario, "stream_items(fetch_page)")
+    passed_on(call)
+    texts = [line.split("  ", 1)[1] for line in log]
+    if "fetch_page(2) called" in texts and texts.index(
+        "fetch_page(2) called"
+    ) < texts.index("consumer got 'cat'"):
+        raise CheckFailed(
+            f"Called {call.text} and took its items one at a time. It fetched page 2 before the "
+            "consumer had taken page 1's last item, 'cat': it is not streaming.",
+            "Yield each item as soon as its page is there; fetch the next page only after "
+            "`for item in page: yield item` is done. Don't collect the items in a list first.",
+            str(log),
+        )
+
+
+def test_matching_items(learner):
+    """matching_items(fetch_page, 'e') returns ['bee', 'eel']"""
+    log = Log()
+
+    async def scenario(matching_items):
+        return await matching_items(fake_fetch_page(log), "e")
+
+    call = learner.run_scenario(
+        "matching_items", scenario, text="matching_items(fetch_page, 'e')"
+    )
+    got = call.result()
+    if got != ["bee", "eel"]:
+        raise CheckFailed(
+            f"Called {call.text}. It returned {got!r}; expected ['bee', 'eel'].",
+            "`return [item async for item in stream_items(fetch_page) if word in item]`.",
+            str(log),
+        )
+
+
+def test_first_items_closes_the_stream(learner):
+    """first_items(items, 2) returns 2 items and closes the stream before returning"""
+    log = Log()
+
+    async def items():
+        try:
+            for number in range(1, 6):
+                await asyncio.sleep(0.5)
+                yield f"item {number}"
+        finally:
+            log.add("the stream is closed")
+
+    async def scenario(first_items):
+        stream = items()
+        value = await first_items(stream, 2)
+        log.add(f"first_items returned {value!r}")
+        return value
+
+    call = learner.run_scenario("first_items", scenario, text="first_items(items, 2)")
+    got = call.result()
+    if got != ["item 1", "item 2"]:
+        raise CheckFailed(
+            f"Called {call.text}. It returned {got!r}; expected ['item 1', 'item 2']."
+        )
+    if not log or "closed" not in log[0]:
+        raise CheckFailed(
+            f"Called {call.text}. It returned before closing the stream: breaking out of "
+            "`async for` leaves an async generator open.",
+            "`async with contextlib.aclosing(items):` around the `async for`.",
+            str(log),
+        )
+
+
+def test_connection_releases_when_the_body_raises(learner):
+    """connection releases the connection even when the body of `async with` raises"""
+    log = Log()
+    pool = Pool(log)
+    error = ValueError("bad query")
+
+    async def scenario(connection):
+        manager = connection(pool)
+        if inspect.iscoroutine(manager):
+            await manager
+            raise CheckFailed(
+                "connection(pool) returned a coroutine: `async with` needs an async context manager."
+            )
+        if inspect.isasyncgen(manager):
+            raise CheckFailed(
+                "connection(pool) returned an async generator: `async with` needs an async context manager.",
+                "Put @contextlib.asynccontextmanager above `async def connection(pool):`.",
+            )
+        try:
+            async with manager as conn:
+                log.add(f"the body got {conn!r} and raises ValueError")
+                raise error
+        except ValueError as raised:
+            return raised
+        return None
+
+    text = "`async with connection(pool) as conn:` with a body that raises"
+    call = run(learner, "connection", scenario, text)
+    came_out = passed_on(call)
+    if pool.released != ["conn-1"]:
+        raise CheckFailed(
+            f"Called {text}. The connection was not released.",
+            "`conn = await pool.acquire()`, then `try: yield conn` `finally: await pool.release(conn)`.",
+            str(log),
+        )
+    if came_out is not error:
+        raise CheckFailed(
+            f"Called {text}. The body's ValueError did not come out of the `async with`: it was swallowed.",
+            "Release in a `finally:` and let the exception out.",
+        )

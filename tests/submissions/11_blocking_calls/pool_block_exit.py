@@ -1,0 +1,40 @@
+# expect-fail: test_lookup_all_runs_lookups_in_threads: then left its `with ThreadPoolExecutor()` block, whose exit calls pool.shutdown(wait=True)
+# expect-fail: test_lookup_all_runs_lookups_at_once: that waits until every thread of the pool is done
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+
+
+def parse_settings(text):
+    settings = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            key, _, value = line.partition("=")
+            settings[key.strip()] = value.strip()
+    return settings
+
+
+async def wait_until_ready(is_ready, interval):
+    checks = 1
+    while not is_ready():
+        await asyncio.sleep(interval)
+        checks += 1
+    return checks
+
+
+async def fetch_stock(session, url):
+    async with session.get(url) as response:
+        data = await response.json()
+    return data["in_stock"]
+
+
+async def read_settings(path):
+    text = await asyncio.to_thread(path.read_text, encoding="utf-8")
+    return parse_settings(text)
+
+
+async def lookup_all(legacy_lookup, keys):
+    loop = asyncio.get_running_loop()
+    with ThreadPoolExecutor() as pool:
+        work = [loop.run_in_executor(pool, legacy_lookup, key) for key in keys]
+    return await asyncio.gather(*work)

@@ -1,0 +1,41 @@
+# expect-fail: test_wait_until_ready_checks_every_interval: It made a blocking call, time.sleep, at unblock.py:22 (`time.sleep(interval)  # the legacy pause, kept`)
+# expect-pass: test_wait_until_ready_returns_at_once_when_ready
+# expect-pass: test_lookup_all_runs_lookups_at_once
+# ruff: noqa: ASYNC251  (the mistake this file shows)
+import asyncio
+import time
+
+
+def parse_settings(text):
+    settings = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            key, _, value = line.partition("=")
+            settings[key.strip()] = value.strip()
+    return settings
+
+
+async def wait_until_ready(is_ready, interval):
+    checks = 1
+    while not is_ready():
+        time.sleep(interval)  # the legacy pause, kept
+        checks += 1
+    return checks
+
+
+async def fetch_stock(session, url):
+    async with session.get(url) as response:
+        data = await response.json()
+    return data["in_stock"]
+
+
+async def read_settings(path):
+    text = await asyncio.to_thread(path.read_text, encoding="utf-8")
+    return parse_settings(text)
+
+
+async def lookup_all(legacy_lookup, keys):
+    return await asyncio.gather(
+        *(asyncio.to_thread(legacy_lookup, key) for key in keys)
+    )

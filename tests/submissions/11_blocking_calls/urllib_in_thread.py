@@ -1,0 +1,44 @@
+# expect-fail: test_fetch_stock_uses_the_session: with urllib, a blocking HTTP client
+# expect-fail: test_fetch_stock_lets_the_loop_run: with urllib, a blocking HTTP client
+import asyncio
+import json
+import urllib.request
+
+
+def parse_settings(text):
+    settings = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            key, _, value = line.partition("=")
+            settings[key.strip()] = value.strip()
+    return settings
+
+
+async def wait_until_ready(is_ready, interval):
+    checks = 1
+    while not is_ready():
+        await asyncio.sleep(interval)
+        checks += 1
+    return checks
+
+
+def _get_json(url):
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return json.load(response)
+
+
+async def fetch_stock(session, url):
+    data = await asyncio.to_thread(_get_json, url)
+    return data["in_stock"]
+
+
+async def read_settings(path):
+    text = await asyncio.to_thread(path.read_text, encoding="utf-8")
+    return parse_settings(text)
+
+
+async def lookup_all(legacy_lookup, keys):
+    return await asyncio.gather(
+        *(asyncio.to_thread(legacy_lookup, key) for key in keys)
+    )

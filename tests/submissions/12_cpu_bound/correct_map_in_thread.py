@@ -1,0 +1,38 @@
+# expect: pass
+import asyncio
+import math
+from concurrent.futures import ProcessPoolExecutor
+
+
+def count_primes(limit):
+    """How many primes are smaller than `limit`: slow on purpose (pure-Python trial division)."""
+    if limit < 0:
+        raise ValueError(f"limit must be 0 or more, not {limit}")
+    count = 0
+    for n in range(2, limit):
+        for divisor in range(2, math.isqrt(n) + 1):
+            if n % divisor == 0:
+                break
+        else:
+            count += 1
+    return count
+
+
+def count_one(n):
+    """One job for a worker process (a top-level function, so the pool can send it)."""
+    return count_primes(n)
+
+
+async def crunch_all(numbers, executor):
+    # executor.map waits for its results: do that waiting in a thread, never in the loop
+    return await asyncio.to_thread(lambda: list(executor.map(count_one, numbers)))
+
+
+async def crunch_batches(batches, workers=2):
+    pool = ProcessPoolExecutor(max_workers=workers)
+    try:
+        return list(
+            await asyncio.gather(*(crunch_all(batch, pool) for batch in batches))
+        )
+    finally:
+        pool.shutdown(wait=False)

@@ -1,0 +1,37 @@
+# expect-fail: test_fetch_all_handles_missing_items: It raised ExceptionGroup
+# expect-pass: test_fetch_all_cancels_the_rest_when_one_fails
+# expect-pass: test_fetch_all_lets_other_errors_out
+import asyncio
+
+
+async def fetch_settled(fetch, items):
+    outcomes = await asyncio.gather(
+        *(fetch(item) for item in items), return_exceptions=True
+    )
+    results, errors = {}, {}
+    for item, outcome in zip(items, outcomes):
+        if isinstance(outcome, Exception):
+            errors[item] = outcome
+        else:
+            results[item] = outcome
+    return results, errors
+
+
+async def fetch_all(fetch, items):
+    async with asyncio.TaskGroup() as group:
+        tasks = [group.create_task(fetch(item)) for item in items]
+    return [task.result() for task in tasks], []
+
+
+async def upload(connect, items):
+    connection = await connect()
+    try:
+        rejected = {}
+        for item in items:
+            try:
+                await connection.send(item)
+            except ValueError as error:
+                rejected[item] = error
+        return rejected
+    finally:
+        await connection.close()

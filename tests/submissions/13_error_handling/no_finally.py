@@ -1,0 +1,42 @@
+# expect-fail: test_upload_stops_on_a_broken_connection: never closed the connection when the connection broke
+# expect-fail: test_upload_closes_the_connection_when_cancelled: never closed the connection when it was cancelled
+# expect-pass: test_upload_lets_the_cancellation_out
+# expect-pass: test_upload_sends_in_order_and_closes
+import asyncio
+
+
+async def fetch_settled(fetch, items):
+    outcomes = await asyncio.gather(
+        *(fetch(item) for item in items), return_exceptions=True
+    )
+    results, errors = {}, {}
+    for item, outcome in zip(items, outcomes):
+        if isinstance(outcome, Exception):
+            errors[item] = outcome
+        else:
+            results[item] = outcome
+    return results, errors
+
+
+async def fetch_all(fetch, items):
+    missing = []
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(fetch(item)) for item in items]
+    except* LookupError as missing_group:
+        missing = list(missing_group.exceptions)
+    if missing:
+        return None, missing
+    return [task.result() for task in tasks], []
+
+
+async def upload(connect, items):
+    connection = await connect()
+    rejected = {}
+    for item in items:
+        try:
+            await connection.send(item)
+        except ValueError as error:
+            rejected[item] = error
+    await connection.close()  # skipped by an exception or a cancellation
+    return rejected

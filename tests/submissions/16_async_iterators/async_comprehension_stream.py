@@ -1,0 +1,47 @@
+# expect-fail: test_stream_items_streams_page_by_page: it collected every item first
+# expect-pass: test_stream_items_yields_every_item_in_order
+# An async comprehension over the pages, where streaming is asked: it builds the whole list.
+import asyncio
+import contextlib
+
+
+async def ticks(interval, count):
+    for tick in range(1, count + 1):
+        await asyncio.sleep(interval)
+        yield tick
+
+
+async def pages(fetch_page):
+    number = 1
+    while page := await fetch_page(number):
+        yield page
+        number += 1
+
+
+async def stream_items(fetch_page):
+    items = [item async for page in pages(fetch_page) for item in page]
+    for item in items:
+        yield item
+
+
+async def matching_items(fetch_page, word):
+    return [item async for item in stream_items(fetch_page) if word in item]
+
+
+async def first_items(items, n):
+    found = []
+    async with contextlib.aclosing(items):
+        async for item in items:
+            found.append(item)
+            if len(found) == n:
+                break
+    return found
+
+
+@contextlib.asynccontextmanager
+async def connection(pool):
+    conn = await pool.acquire()
+    try:
+        yield conn
+    finally:
+        await pool.release(conn)

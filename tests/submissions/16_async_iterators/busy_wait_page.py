@@ -1,0 +1,48 @@
+# expect-fail: test_stream_items_yields_every_item_in_order: kept the event loop spinning
+# expect-pass: test_connection_releases_when_the_body_raises
+# Polls a task for each page instead of awaiting it.
+import asyncio
+import contextlib
+
+
+async def ticks(interval, count):
+    for tick in range(1, count + 1):
+        await asyncio.sleep(interval)
+        yield tick
+
+
+async def stream_items(fetch_page):
+    number = 1
+    while True:
+        task = asyncio.ensure_future(fetch_page(number))
+        while not task.done():
+            await asyncio.sleep(0)
+        page = task.result()
+        if not page:
+            return
+        for item in page:
+            yield item
+        number += 1
+
+
+async def matching_items(fetch_page, word):
+    return [item async for item in stream_items(fetch_page) if word in item]
+
+
+async def first_items(items, n):
+    found = []
+    async with contextlib.aclosing(items):
+        async for item in items:
+            found.append(item)
+            if len(found) == n:
+                break
+    return found
+
+
+@contextlib.asynccontextmanager
+async def connection(pool):
+    conn = await pool.acquire()
+    try:
+        yield conn
+    finally:
+        await pool.release(conn)
