@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import sys
@@ -266,6 +267,15 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     if writer is not None:
         for item in session.items:
             writer.write(_record(item, "collected", "", 0.0))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Collect what earlier tests left, then freeze every live object: the collections a check
+    makes (to hear about futures and files its learner code dropped) then walk only what this
+    test creates, a millisecond instead of 20 ms for pytest's, aiohttp's and the checks' objects."""
+    gc.collect()
+    gc.freeze()
 
 
 @pytest.hookimpl(wrapper=True)
