@@ -250,6 +250,7 @@ class Crash:
     error: BaseException
     port: int | None  # the client port of the connection it served, if it served one
     task_name: str
+    function: str = "handle_client"  # the learner's coroutine function the task ran
 
 
 class Chat:
@@ -286,26 +287,33 @@ class Chat:
             if code is not None and code.co_filename in self.files:
                 self.learner_tasks.append(task)
                 port = served_port(coro)
-                task.add_done_callback(lambda done: self._task_done(done, port))
+                task.add_done_callback(
+                    lambda done: self._task_done(done, port, code.co_name)
+                )
             return task
 
         loop.set_task_factory(factory)
 
-    def _task_done(self, task: asyncio.Task, port: int | None) -> None:
+    def _task_done(self, task: asyncio.Task, port: int | None, function: str) -> None:
         if task.cancelled():
             return
         error = task.exception()
         if error is not None:
-            self.crashes.append(Crash(error, port, task.get_name()))
+            self.crashes.append(Crash(error, port, task.get_name(), function))
 
     def where(self, error: BaseException) -> str:
         return where(error, self.learner)
 
     def serving(self, crash: Crash) -> str:
-        """'the handler serving ada' for a crash."""
+        """'the handle_client serving ada' for a crash; a task of another function of
+        the learner's (a helper that writes to ada, started by broadcast) by its name."""
         for peer in self.peers.values():
             if crash.port is not None and peer.port == crash.port:
+                if crash.function != "handle_client":
+                    return f"your task {crash.function}(), on {peer.name}'s connection,"
                 return f"the handle_client serving {peer.name}"
+        if crash.function not in ("handle_client", "<lambda>"):
+            return f"your task {crash.function}()"
         return "a task of yours"
 
     def crash_text(self, crash: Crash) -> str:
@@ -696,6 +704,18 @@ def test_messages_go_to_the_others(learner):
             sender.say(text)
             said = f"{story} {sender.name} sent {text!r}."
             await expect_line(chat, said, others, f"{sender.name}: {text}")
+        # each got cy's line last: TCP keeps the order, so all that came before it is there
+        for peer in (ada, bob):
+            end = peer.lines.index("cy: good morning")
+            blank = next((n for n in range(end) if peer.lines[n] == ""), None)
+            if blank is not None:
+                after = f" right after {peer.lines[blank - 1]!r}" if blank else ""
+                raise fail(
+                    f"{story} Each of them sent a line. {peer.name} received an empty line{after} "
+                    f"(all {peer.name} received: {shown_lines(peer.lines[: end + 1])}): the text was passed on "
+                    "with its own newline still on it, and then another newline.",
+                    LINE_FORMAT,
+                )
 
     run_chat(learner, script)
 
@@ -741,9 +761,26 @@ def test_join_and_leave_notices(learner):
             "* bob joined",
             'Once the name is read: `await broadcast(clients, f"* {name} joined", name)`.',
         )
+        ada.say("welcome bob")
+        await expect_line(
+            chat, f"{story} Then ada sent 'welcome bob'.", [bob], "ada: welcome bob"
+        )
+        # once bob has ada's line, anything the server sent bob before it is there
+        before = bob.lines[: bob.lines.index("ada: welcome bob")]
         bob.leave()
-        story += " Later bob closed the connection."
-        await expect_line(chat, story, [ada], "* bob left", REMOVE)
+        await expect_line(
+            chat,
+            f"{story} Later bob closed the connection.",
+            [ada],
+            "* bob left",
+            REMOVE,
+        )
+        if "* bob joined" in before:
+            raise fail(
+                f"{story} bob himself received '* bob joined' (all bob received: {shown_lines(before)}): a join "
+                "notice goes to the OTHER clients, like every line.",
+                'Pass the newcomer as the sender: `await broadcast(clients, f"* {name} joined", name)`.',
+            )
 
     run_chat(learner, script)
 
@@ -756,10 +793,20 @@ def test_disconnected_clients_are_removed(learner):
         await chat.start()
         ada, bob, cy = await chat.join("ada", "bob", "cy")
         story = f"Started start_chat(clients, {HOST!r}, 0); ada, bob and cy joined."
+        bobs = chat.clients.get("bob")
         bob.leave()
         story += " bob closed the connection (readline() gives b'' at the server)."
         if not await chat.until(lambda: not chat.present("bob")):
             raise not_removed(chat, story, "bob")
+        if isinstance(bobs, asyncio.StreamWriter) and not await chat.until(
+            bobs.transport.is_closing
+        ):
+            raise fail(
+                f"{story} bob was removed from clients, but {WAIT:g} s later the server's side of bob's "
+                "connection was still open: handle_client never closed its writer. Every connection left open "
+                "keeps a socket, and on Python 3.12+ server.wait_closed() waits for it forever.",
+                "When the session ends, close the connection: `writer.close()` in the `finally:` of handle_client.",
+            )
         cy.drop()
         story += " Then cy vanished without a goodbye (the connection was reset: readline() raises ConnectionResetError)."
         if not await chat.until(lambda: not chat.present("cy")):
@@ -877,9 +924,22 @@ def test_stop_chat_closes_everything(learner):
         story = f"Started start_chat(clients, {HOST!r}, 0); ada and bob joined."
         await expect_line(chat, f"{story} ada sent 'bye all'.", [bob], "ada: bye all")
         original = server.wait_closed
+        connections = [
+            w
+            for w in (chat.clients.get("ada"), chat.clients.get("bob"))
+            if isinstance(w, asyncio.StreamWriter)
+        ]
+
+        given_up = asyncio.Event()
 
         async def wait_closed() -> None:
             seen["waited"] = loop.time()
+            # As on Python 3.12+, on every version: wait_closed() returns only once every
+            # client connection is closed, so closing them after it waits forever everywhere.
+            while not all(w.transport.is_closing() for w in connections):
+                if given_up.is_set():
+                    return  # the check stopped waiting: it lets stop_chat go on, to see what follows
+                await asyncio.sleep(POLL)
             await original()
             seen["closed"] = loop.time()
 
@@ -888,6 +948,21 @@ def test_stop_chat_closes_everything(learner):
         done, _ = await asyncio.wait({stop}, timeout=WAIT)
         returned = bool(done)
         story = f"Started start_chat(clients, {HOST!r}, 0); ada and bob joined. Called stop_chat(clients, server)."
+        if not returned and "waited" in seen and "closed" not in seen:
+            # stuck in wait_closed() with connections open: does it close them once let go?
+            given_up.set()
+            await asyncio.wait({stop}, timeout=1.0)
+            await ada.wait_until(lambda: ada.ended, 1.0)
+            await bob.wait_until(lambda: bob.ended, 1.0)
+            if ada.ended and bob.ended:
+                raise fail(
+                    f"{story} It awaited server.wait_closed() while the connections of ada and bob were still "
+                    f"open, and had not returned after {WAIT:g} s of loop time; it closed them only after "
+                    "wait_closed() returned. wait_closed() waits until every client connection is closed "
+                    "(Python 3.12+; the check holds every version to that): disconnect the clients first, "
+                    "then await it.",
+                    SHUTDOWN,
+                )
         if returned:
             error = stop.exception()
             if isinstance(error, RuntimeError) and "during iteration" in str(error):

@@ -114,6 +114,37 @@ def contains(raised: BaseException | None, wanted: list[BaseException]) -> bool:
     return False
 
 
+def replaced(raised: BaseException | None, wanted: list[BaseException]) -> bool:
+    """``raised`` is a new exception raised while one of ``wanted`` was handled (its
+    ``__cause__`` or ``__context__`` chain holds it): the original was swapped for it."""
+    seen: set[int] = set()
+    todo = [raised]
+    while todo:
+        error = todo.pop()
+        if error is None or id(error) in seen:
+            continue
+        seen.add(id(error))
+        if error is not raised and contains(error, wanted):
+            return True
+        todo += [error.__cause__, error.__context__]
+        if isinstance(error, BaseExceptionGroup):
+            todo += list(error.exceptions)
+    return False
+
+
+def judge_replaced(
+    call, where: str, raised: BaseException, error: BaseException, advice: str
+) -> None:
+    """Fail when ``raised`` is a new exception put in the place of ``error``."""
+    if replaced(raised, [error]):
+        raise CheckFailed(
+            f"{where} It raised {error_text(raised)} at {call.where(raised)}, a new exception, "
+            f"instead of letting the {type(error).__name__} itself out: its type, its message "
+            "and its traceback are lost to the caller.",
+            advice,
+        )
+
+
 def unretrieved(task: asyncio.Task) -> bool:
     """The task failed and nothing has read its exception ("exception was never retrieved")."""
     return (
@@ -156,6 +187,8 @@ class TaskProbe(Probe):
         self.caller: weakref.ref | None = None
         # the calls running when it ended: (item, whether their cancel was asked for)
         self.at_end: list[tuple[Any, bool]] | None = None
+        # more to note when the learner's function ends (the Line: how often it was closed)
+        self.on_end: list[Any] = []
 
     async def _run(self, item: Any, call: int) -> Any:
         await outside_the_run()
@@ -192,6 +225,8 @@ class TaskProbe(Probe):
 
     def note_end(self, _task: Any = None) -> None:
         self.at_end = self.running()
+        for note in self.on_end:
+            note()
 
     def cancelled_by_learner(self) -> list[Any]:
         """Items whose call was cancelled before the learner's function ended (the harness
@@ -254,7 +289,13 @@ class Line:
         self.opened: list[float] = []
         self.closed: list[float] = []  # loop times a close() finished
         self.close_calls = 0
+        # closes finished when the learner's function ended (None: it never ended)
+        self.closed_at_end: int | None = None
+        self.send.on_end.append(self._note_end)
         self._made: list[tuple[str, Any]] = []
+
+    def _note_end(self) -> None:
+        self.closed_at_end = len(self.closed)
 
     def __call__(self):
         coroutine = self._connect()
@@ -321,6 +362,7 @@ class Ending:
         self.value: Any = None
         self.error: BaseException | None = None
         self.at: float | None = None
+        self.early = False  # it ended before the check cancelled it
 
 
 GRACE = 5.0  # s of loop time a cancelled task gets to stop
@@ -342,6 +384,7 @@ def run_cancelled(
             if not task.cancelled() and task.exception() is not None:
                 raise task.exception()  # reported by the harness, with its line
             ending.state, ending.value = "returned", task.result()
+            ending.early = True
             return
         task.cancel("cancelled by the check")
         await asyncio.wait({task}, timeout=GRACE)
@@ -515,11 +558,7 @@ def judge_stops(call, fetch: TaskProbe, ending: Ending, cancel_at: float) -> Non
     later = [
         e.item for e in fetch.events if e.kind == "start" and e.at > cancel_at - EXACT
     ]
-    if (
-        ending.state == "returned"
-        and ending.at is not None
-        and ending.at <= cancel_at + EXACT
-    ):
+    if ending.early:
         raise CheckFailed(
             f"Called {call.text}. It returned {show(ending.value)} at {secs(ending.at)}, before it "
             "was cancelled: it did not wait for its fetches.",
@@ -707,6 +746,14 @@ def judge_missing(call, fetch: TaskProbe, errors: dict) -> None:
             f"{where} It returned (None, {show(missing)}); expected a list of the LookupErrors."
         )
     kept = [e for e in failing if any(m is e for m in missing)]
+    groups = [m for m in missing if isinstance(m, BaseExceptionGroup)]
+    if groups:
+        raise CheckFailed(
+            f"{where} missing holds {error_text(groups[0])}, the ExceptionGroup itself; "
+            "expected the LookupErrors it holds.",
+            "In `except* LookupError as missing_group:`, the LookupErrors are "
+            "`missing_group.exceptions`: `missing = list(missing_group.exceptions)`.",
+        )
     if len(missing) == len(failing) and len(kept) == len(failing):
         return
     copies = [
@@ -783,6 +830,14 @@ def judge_bug_out(call, fetch: TaskProbe, errors: dict) -> None:
             f"{where} It raised {error_text(raised)}, but the RuntimeError is not in it: it was lost.",
             EXCEPT_STAR,
         )
+    judge_replaced(
+        call,
+        where,
+        raised,
+        bug,
+        "Let it go on by itself: `except* LookupError` handles only the LookupErrors, and "
+        "every other exception leaves in the ExceptionGroup without any code of yours.",
+    )
     call.result()
 
 
@@ -834,12 +889,27 @@ def judge_closed(call, line: Line, when: float, why: str) -> None:
             CLOSE_IN_FINALLY,
             call.schedule(),
         )
+    if line.close_calls > 1:
+        raise CheckFailed(
+            f"Called {call.text}. It closed the connection {line.close_calls} times{why}; a "
+            "connection is closed once.",
+            "Close in one place only: a `finally:` runs on every way out (a return, an "
+            "exception, a cancellation), so an `except` that also closes closes it twice.",
+        )
     if abs(line.closed[0] - when) > EXACT:
         raise CheckFailed(
             f"Called {call.text}. It closed the connection at {secs(line.closed[0])}; expected at "
             f"{secs(when)}{why}.",
             CLOSE_IN_FINALLY,
             call.schedule(),
+        )
+    if line.closed_at_end == 0:
+        raise CheckFailed(
+            f"Called {call.text}. It ended{why} with the connection not closed yet: "
+            "connection.close() finished only afterwards, so it was started (in a task?) but "
+            "not awaited there. Whoever called upload may reconnect, or exit, while the "
+            "connection is still open.",
+            "Await the close where you start it: `finally: await connection.close()`.",
         )
 
 
@@ -930,6 +1000,14 @@ def judge_broken(call, line: Line, error: BaseException) -> None:
             "`except BaseException` and a bare `except:` also catch a broken connection.",
         )
     if not contains(raised, [error]):
+        judge_replaced(
+            call,
+            where,
+            raised,
+            error,
+            "Catch only ValueError around each send; a `finally:` closes the connection and "
+            "lets any other exception go on out by itself.",
+        )
         call.result()
     judge_connected(call, line)
     judge_closed(call, line, 2.0, " when the connection broke at 2 s")

@@ -523,8 +523,32 @@ def test_sync_version_fetches_one_after_another(learner):
 # --- fetch_all_async ----------------------------------------------------------------------
 
 
+def _leaf(error: BaseException) -> BaseException:
+    """The first exception inside (nested) exception groups: what a TaskGroup wrapped."""
+    while isinstance(error, BaseExceptionGroup) and error.exceptions:
+        error = error.exceptions[0]
+    return error
+
+
+def _read_too_early(text: str, error: BaseException | None, learner) -> None:
+    """task.result() read while the task still ran (inside the TaskGroup block, say)."""
+    leaf = _leaf(error) if error is not None else None
+    if isinstance(leaf, asyncio.InvalidStateError):
+        wrapped = (
+            " (wrapped in the TaskGroup's ExceptionGroup)" if leaf is not error else ""
+        )
+        raise CheckFailed(
+            f"Called {text}. It raised {error_text(leaf)}{wrapped} at {where(leaf, learner)}: it read "
+            "task.result() before that task was done. Inside the `async with asyncio.TaskGroup()` block the "
+            "tasks are still running; they are all done only once the block has ended.",
+            "Read the results after the block: `return [task.result() for task in tasks]` one indent out, "
+            f"or `return await {GATHER}`.",
+        )
+
+
 def _not_given_blocking(call: Any, fetch: Probe) -> None:
     """An "async" version that returned the coroutines its fetch calls made (sync code in an async def)."""
+    _read_too_early(call.text, call.run.error, call.learner)
     got = call.result()
     if isinstance(got, list) and any(inspect.iscoroutine(value) for value in got):
         raise CheckFailed(
@@ -568,12 +592,13 @@ def test_async_version_handles_many_items_and_none(learner):
 
 WORK_SECONDS = 2.5
 WORK_RESULT = "the report"
+SHORT_WORK = 0.0026  # not a whole number of milliseconds: a rounded measurement shows
 
 
 def judge_measure(
     text: str, got: Any, work: BlockingWork | AsyncWork, clock: Clock, name: str
 ) -> None:
-    """``got`` must be (WORK_RESULT, 2.5): the work's result, and the clock's advance around it."""
+    """``got`` must be (work.result, work.seconds): the work's result, and the clock's advance around it."""
     kind = "await run()" if name == "measure_async" else "run()"
     if not work.calls:
         raise CheckFailed(
@@ -610,8 +635,16 @@ def judge_measure(
             if seconds is not None
             else " it timed with another clock"
         )
+        if seconds is not None and abs(seconds - work.seconds) <= EXACT:
+            raise CheckFailed(
+                f"Called {text}, where run() takes {secs(work.seconds)} on the clock it was given. It returned "
+                f"{seconds:g} s but never called that clock: it timed on another clock that happened to see the "
+                "same time here (the event loop's own loop.time()?). The clock handed in is the one to read: "
+                "in a benchmark it is time.perf_counter, in a test a fake.",
+                TIME_TIME,
+            )
         raise CheckFailed(
-            f"Called {text}, where run() takes {secs(WORK_SECONDS)} on the clock it was given. It never called that "
+            f"Called {text}, where run() takes {secs(work.seconds)} on the clock it was given. It never called that "
             f"clock:{returned} (time.time() or time.perf_counter() called directly?), one that did not see "
             "the work's time.",
             TIME_TIME,
@@ -622,14 +655,14 @@ def judge_measure(
             "`return result, clock() - start`.",
         )
     result, seconds = got
-    if not expect.same(result, WORK_RESULT):
-        swapped = expect.same(seconds, WORK_RESULT)
+    if not expect.same(result, work.result):
+        swapped = expect.same(seconds, work.result)
         raise CheckFailed(
-            f"Called {text}, where run() returns {WORK_RESULT!r}. It returned {short(got)}"
+            f"Called {text}, where run() returns {work.result!r}. It returned {short(got)}"
             + (
                 "; the pair is the wrong way round: (result, seconds)."
                 if swapped
-                else f"; the first of the pair must be what run() returned, {WORK_RESULT!r}."
+                else f"; the first of the pair must be what run() returned, {work.result!r}."
             ),
             "`return result, clock() - start`.",
         )
@@ -638,11 +671,11 @@ def judge_measure(
             f"Called {text}. It returned {short(got)}: the seconds, {short(seconds)}, are not a number.",
             "The seconds are the difference of two readings: `clock() - start`.",
         )
-    if abs(seconds - WORK_SECONDS) <= EXACT:
+    if abs(seconds - work.seconds) <= EXACT:
         return
     reads = [read.value - START for read in clock.reads]
     shown = " and ".join(secs(value) for value in reads[:4]) + " since the check began"
-    if abs(seconds + WORK_SECONDS) <= EXACT:
+    if abs(seconds + work.seconds) <= EXACT:
         raise CheckFailed(
             f"Called {text}. It returned {seconds:g} s: a negative duration. The reading taken before the work "
             "was subtracted from the one taken after it, the wrong way round.",
@@ -666,12 +699,21 @@ def judge_measure(
             else "it read the clock twice before calling run()"
         )
         raise CheckFailed(
-            f"Called {text}, where the work takes {secs(WORK_SECONDS)}. It returned 0 s: it read the clock "
+            f"Called {text}, where the work takes {secs(work.seconds)}. It returned 0 s: it read the clock "
             f"at {shown}, both before the work ended at {secs(work.ended - START)}: {what}.",
             f"Read the clock after the work is done: `start = clock()`, `result = {kind}`, `seconds = clock() - start`.",
         )
+    if any(
+        abs(seconds - round(work.seconds, decimals)) <= EXACT for decimals in range(5)
+    ):
+        raise CheckFailed(
+            f"Called {text}, where the work takes {secs(work.seconds)} on the clock. It returned {seconds:g} s: "
+            "the measured time, rounded. Everything computed from it (a speed-up, a time saved) is then "
+            "computed from a rounded number.",
+            "Return the difference as it is, `clock() - start`; round only when printing (speedup_report).",
+        )
     raise CheckFailed(
-        f"Called {text}, where the work takes {secs(WORK_SECONDS)} on the clock. It returned {seconds:g} s. "
+        f"Called {text}, where the work takes {secs(work.seconds)} on the clock. It returned {seconds:g} s. "
         f"It read the clock at {shown}; the work ended at "
         f"{secs((work.ended or START) - START)}.",
         f"Read the clock just before and just after the work: `start = clock()`, `result = {kind}`, "
@@ -686,6 +728,11 @@ def test_measure_sync_times_run_on_the_given_clock(learner):
     work = BlockingWork(clock, WORK_SECONDS, WORK_RESULT)
     call = call_plain(learner, "measure_sync", work, clock, clock=clock)
     fail_on_what_is_never_right(call, learner)
+    fail_on_error(call, learner)
+    judge_measure(call.text, call.value, work, clock, "measure_sync")
+    clock = Clock()
+    work = BlockingWork(clock, SHORT_WORK, WORK_RESULT)
+    call = call_plain(learner, "measure_sync", work, clock, clock=clock)
     fail_on_error(call, learner)
     judge_measure(call.text, call.value, work, clock, "measure_sync")
 
@@ -704,6 +751,10 @@ def test_measure_async_times_the_await(learner):
             "wait for the work it measured.",
             "`result = await run()`.",
         )
+    clock = Clock()
+    work = AsyncWork(clock, SHORT_WORK, WORK_RESULT)
+    call = learner.run("measure_async", work, clock)
+    judge_measure(call.text, call.result(), work, clock, "measure_async")
 
 
 @pytest.mark.points(1)
@@ -1047,6 +1098,7 @@ def _judge_compare(
             fix,
         )
     if call.error is not None and not isinstance(call.error, ZeroDivisionError):
+        _read_too_early(call.text, call.error, learner)
         fail_on_error(call, learner, fix)
     if not fetch_async.calls or not fetch_sync.calls:
         which = "fetch_async" if not fetch_async.calls else "fetch_sync"

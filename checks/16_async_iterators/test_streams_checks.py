@@ -294,8 +294,12 @@ async def as_async_iterator(made: Any) -> Any:
         raise WrongKind("other", made) from None
 
 
+MANAGERS: list[Any] = []  # what connection(pool) returned, to tell it from a connection
+
+
 async def as_context_manager(made: Any) -> Any:
     """What ``async with`` would use, from what the learner's function returned."""
+    MANAGERS.append(made)
     if inspect.iscoroutine(made):
         value = await made
         raise WrongKind("coroutine", value)
@@ -526,6 +530,17 @@ def test_ticks_yields_each_tick_on_time(learner):
             "reaches the consumer the moment it is due.",
             log.render(mark=log.nth("got", late)),
         )
+    end = log.find("end")
+    if end != -1 and log[end].at > due[-1] + 1e-6:
+        raise CheckFailed(
+            f"Called {text} and took each tick as soon as it came. The ticks came on time, but "
+            f"the end came only at {log[end].at:g} s, {log[end].at - due[-1]:g} s after tick "
+            f"{number}: it waited once more before it found there were no more ticks, and the "
+            "consumer's `async for` waited with it.",
+            "Stop right after the last tick: `for tick in range(1, count + 1):` does; in a "
+            "class, raise StopAsyncIteration before the sleep once count ticks were given.",
+            log.render(mark=end),
+        )
 
 
 # --- stream_items -------------------------------------------------------------------------
@@ -702,7 +717,10 @@ async def source(log: Log, size: int, delay: float = 0.5):
             yield f"item {number}"
         log.add("exhausted", "the stream has no more items")
     finally:
-        log.add("closed", "the stream is closed (its finally: runs)")
+        # the task that closed it: the learner's own, or one the event loop's clean-up made
+        log.add(
+            "closed", "the stream is closed (its finally: runs)", asyncio.current_task()
+        )
 
 
 def run_first(learner, size: int, n: int) -> tuple[Call, Log]:
@@ -713,6 +731,8 @@ def run_first(learner, size: int, n: int) -> tuple[Call, Log]:
         items = source(log, size)
         value = await function(items, n)
         log.add("returned", f"first_items returned {short(value)}", value)
+        # the tasks first_items left behind: a close started in one of them is its own
+        log.left_behind = asyncio.all_tasks() - {asyncio.current_task()}
         return (
             value  # items is still referenced here: only first_items can have closed it
         )
@@ -755,6 +775,11 @@ def test_first_items_closes_the_stream(learner):
             if closed != -1
             else "It was never closed"
         )
+        if closed != -1 and log[closed].value in getattr(log, "left_behind", ()):
+            later = (
+                "It started the close in a task and returned without waiting for it: the "
+                "stream was closed only after first_items had returned"
+            )
         raise CheckFailed(
             f"Called {call.text}. It returned while the stream was still open, paused at its "
             f"`yield`: its `finally:` had not run. {later}. A stream often holds a "
@@ -831,6 +856,15 @@ def judge_handover(call: Call, log: Log, pool: Pool, label: str) -> Conn:
             log.render(),
         )
     conn = log[body].value[1]
+    if any(conn is manager for manager in MANAGERS):
+        raise CheckFailed(
+            f"Called {call.text}. `conn` in the body was the object connection(pool) returned, "
+            "not the connection `await pool.acquire()` gave: `as conn` gets "
+            "what `__aenter__` returns, and it returned self.",
+            "Return the connection from `__aenter__`: `self.conn = await self.pool.acquire()`, "
+            "then `return self.conn`.",
+            log.render(mark=body),
+        )
     if inspect.iscoroutine(conn) or inspect.isawaitable(conn):
         raise CheckFailed(
             f"Called {call.text}. `conn` in the body was {short(conn)}, an awaitable, not a "

@@ -1,0 +1,48 @@
+# expect-fail: test_upload_stops_on_a_broken_connection: closed the connection 2 times
+# expect-pass: test_upload_sends_in_order_and_closes
+# expect-pass: test_upload_skips_rejected_items
+# expect-pass: test_upload_closes_the_connection_when_cancelled
+# Closes on the way out of an error, and again in the finally.
+import asyncio
+
+
+async def fetch_settled(fetch, items):
+    outcomes = await asyncio.gather(
+        *(fetch(item) for item in items), return_exceptions=True
+    )
+    results, errors = {}, {}
+    for item, outcome in zip(items, outcomes):
+        if isinstance(outcome, Exception):
+            errors[item] = outcome
+        else:
+            results[item] = outcome
+    return results, errors
+
+
+async def fetch_all(fetch, items):
+    missing = []
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(fetch(item)) for item in items]
+    except* LookupError as found:
+        missing.extend(found.exceptions)
+    if missing:
+        return None, missing
+    return [task.result() for task in tasks], []
+
+
+async def upload(connect, items):
+    connection = await connect()
+    rejected = {}
+    try:
+        for item in items:
+            try:
+                await connection.send(item)
+            except ValueError as error:
+                rejected[item] = error
+            except Exception:
+                await connection.close()
+                raise
+    finally:
+        await connection.close()
+    return rejected

@@ -1,0 +1,43 @@
+# expect-fail: test_upload_skips_rejected_items: never sent a
+# expect-pass: test_upload_sends_in_order_and_closes
+# expect-pass: test_upload_stops_on_a_broken_connection
+# The try is around the whole loop: the first rejected item ends the upload.
+import asyncio
+
+
+async def fetch_settled(fetch, items):
+    outcomes = await asyncio.gather(
+        *(fetch(item) for item in items), return_exceptions=True
+    )
+    results, errors = {}, {}
+    for item, outcome in zip(items, outcomes):
+        if isinstance(outcome, Exception):
+            errors[item] = outcome
+        else:
+            results[item] = outcome
+    return results, errors
+
+
+async def fetch_all(fetch, items):
+    missing = []
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(fetch(item)) for item in items]
+    except* LookupError as found:
+        missing.extend(found.exceptions)
+    if missing:
+        return None, missing
+    return [task.result() for task in tasks], []
+
+
+async def upload(connect, items):
+    connection = await connect()
+    rejected = {}
+    try:
+        for item in items:
+            await connection.send(item)
+    except ValueError as error:
+        rejected[item] = error
+    finally:
+        await connection.close()
+    return rejected

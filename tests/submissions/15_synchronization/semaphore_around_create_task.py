@@ -1,0 +1,54 @@
+# expect-fail: test_statements_respect_the_limit: Up to 10 statements were fetched at the same time; the limit is 3
+# expect-pass: test_statements_come_back_in_order
+# Holds the semaphore while it creates each task, not while the task fetches.
+import asyncio
+
+
+async def pay(ledger, lock, account, amount):
+    """One payment: read, check and write under the lock; notify after releasing it."""
+    async with lock:
+        balance = await ledger.read_balance(account)
+        if balance < amount:
+            return False
+        await ledger.write_balance(account, balance - amount)
+    await ledger.notify(account, amount)
+    return True
+
+
+async def pay_all(ledger, payments):
+    """Make every payment at the same time; return True (paid) or False (declined) for each."""
+    lock = asyncio.Lock()
+    return list(
+        await asyncio.gather(
+            *(pay(ledger, lock, account, amount) for account, amount in payments)
+        )
+    )
+
+
+async def fetch_statements(fetch_statement, accounts, limit):
+    """Fetch every statement, at most `limit` at once; a failure's exception takes its place."""
+    semaphore = asyncio.Semaphore(limit)
+
+    tasks = []
+    for account in accounts:
+        async with semaphore:
+            tasks.append(asyncio.create_task(fetch_statement(account)))
+    results = await asyncio.gather(*tasks, return_exceptions=True)
+    return list(results)
+
+
+async def open_branch(log_in, open_doors, serve, tellers):
+    """Tellers log in while the doors open; each serves once both are done."""
+    doors_open = asyncio.Event()
+
+    async def teller(name):
+        await log_in(name)
+        await doors_open.wait()
+        return await serve(name)
+
+    async def doors():
+        await open_doors()
+        doors_open.set()
+
+    *served, _ = await asyncio.gather(*(teller(name) for name in tellers), doors())
+    return served

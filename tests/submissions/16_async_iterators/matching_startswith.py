@@ -1,0 +1,45 @@
+# expect-fail: test_matching_items_collects_matches_from_every_page: It returned ['eel']; expected ['bee', 'eel', 'hen']
+# expect-pass: test_stream_items_streams_page_by_page
+# Matches the start of an item, not anywhere in it.
+import asyncio
+import contextlib
+
+
+async def ticks(interval, count):
+    for tick in range(1, count + 1):
+        await asyncio.sleep(interval)
+        yield tick
+
+
+async def stream_items(fetch_page):
+    number = 1
+    while True:
+        page = await fetch_page(number)
+        if not page:
+            return
+        for item in page:
+            yield item
+        number += 1
+
+
+async def matching_items(fetch_page, word):
+    return [item async for item in stream_items(fetch_page) if item.startswith(word)]
+
+
+async def first_items(items, n):
+    found = []
+    async with contextlib.aclosing(items):
+        async for item in items:
+            found.append(item)
+            if len(found) == n:
+                break
+    return found
+
+
+@contextlib.asynccontextmanager
+async def connection(pool):
+    conn = await pool.acquire()
+    try:
+        yield conn
+    finally:
+        await pool.release(conn)

@@ -1,0 +1,44 @@
+# expect-fail: test_ticks_yields_each_tick_on_time: It gave [0, 1, 2, 3], then ended; expected the ticks [1, 2, 3, 4]
+# range(count) counts from 0.
+import asyncio
+import contextlib
+
+
+async def ticks(interval, count):
+    for tick in range(count):
+        await asyncio.sleep(interval)
+        yield tick
+
+
+async def stream_items(fetch_page):
+    number = 1
+    while True:
+        page = await fetch_page(number)
+        if not page:
+            return
+        for item in page:
+            yield item
+        number += 1
+
+
+async def matching_items(fetch_page, word):
+    return [item async for item in stream_items(fetch_page) if word in item]
+
+
+async def first_items(items, n):
+    found = []
+    async with contextlib.aclosing(items):
+        async for item in items:
+            found.append(item)
+            if len(found) == n:
+                break
+    return found
+
+
+@contextlib.asynccontextmanager
+async def connection(pool):
+    conn = await pool.acquire()
+    try:
+        yield conn
+    finally:
+        await pool.release(conn)
