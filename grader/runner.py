@@ -239,11 +239,14 @@ def run_pytest(
     check_timeout: float = CHECK_TIMEOUT,
     isolated: bool = False,
     hide: tuple[Path, ...] = (),
+    bytecode: bool = False,
 ) -> Outcome:
     """Run ``pytest paths --submission submission`` in ``root`` and collect its records.
 
     ``hide``: folders a jailed child must not see, besides the kit's own secrets.
     ``isolated`` hands ``root`` to the jailed user: it must be a throwaway copy (``batch._sandbox``).
+    ``bytecode``: let pytest cache its rewritten test modules in ``__pycache__`` (off: learner runs
+    leave no files behind).
     """
     if isolated and root.resolve() == KIT_ROOT:
         raise ValueError("an isolated run gives its root folder to the jailed user: pass a throwaway copy, not the kit")
@@ -255,6 +258,8 @@ def run_pytest(
             "--rootdir", str(root), "--check-timeout", str(check_timeout), "-o", "timeout_method=signal",
         ]
         env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+        if bytecode:
+            del env["PYTHONDONTWRITEBYTECODE"]
         key, passed_fds, prefix, python, jailed = None, (), [], [sys.executable], None
         if isolated:
             key = secrets.token_bytes(32)
