@@ -67,7 +67,7 @@ CAP = 5.0
 # those after it to finish (to finish last key first); again only wrong code waits it out
 PEERS = 3.0
 # worker threads started, outside the loop, in the loop's default executor before a check
-THREADS = 4
+THREADS = 5
 # s of real time legacy_lookup blocks when it is called on the loop's thread (with the
 # sleep bound above, before blockbuster wraps time.sleep: this check names it, not the harness)
 ON_LOOP = 0.02
@@ -482,7 +482,21 @@ def run(
         gc.unfreeze()
         pool.shutdown(wait=False)
     explain(scene, text)
+    other_loop(call)
     return call, scene
+
+
+def other_loop(call: Call) -> None:
+    """A future of another event loop (asyncio.new_event_loop()) awaited in this one."""
+    error = call.run.error
+    if isinstance(error, RuntimeError) and "attached to a different loop" in str(error):
+        raise CheckFailed(
+            f"Called {call.text}. It awaited a future that belongs to another event loop, at {call.where(error)}: "
+            "a loop made with asyncio.new_event_loop() (or taken from another thread) is not the one running "
+            "your coroutine, and it never runs, so its futures can't be awaited here.",
+            "Use the loop you are running in: `loop = asyncio.get_running_loop()`, or simply "
+            "`await asyncio.to_thread(legacy_lookup, key)`.",
+        )
 
 
 def started_pool() -> ThreadPoolExecutor:
@@ -586,8 +600,22 @@ def blocking_client(scene: Scene, text: str, client: Client) -> None:
 # --- wait_until_ready -----------------------------------------------------------------------------
 
 
+# is_ready() calls in a row with no loop step between them: the coroutine never pauses
+SPIN = 20_000
+
+
+class Spinning(BaseException):
+    """Raised by is_ready() to stop a coroutine that calls it without ever pausing (a
+    BaseException, so an `except Exception` around the call does not keep it spinning)."""
+
+
 class Readiness:
-    """``is_ready()``: True from ``ready_at`` s of loop time on; notes when it was called."""
+    """``is_ready()``: True from ``ready_at`` s of loop time on; notes when it was called.
+
+    Between two calls it lets the loop run one callback of its own: SPIN calls in a row
+    without that callback running mean the loop never got a turn (an `asyncio.sleep(...)`
+    without `await`): it then raises ``Spinning`` instead of filling memory with calls.
+    """
 
     __name__ = "is_ready"
 
@@ -595,9 +623,26 @@ class Readiness:
         self.ready_at = ready_at
         self.scene: Scene | None = None
         self.calls: list[float] = []
+        self.in_a_row = 0
+        self.asked = False  # a turn callback is scheduled and has not run yet
+        self.spun: float | None = None  # the loop time of the spin
+
+    def _turn(self) -> None:
+        self.asked = False
+        self.in_a_row = 0
 
     def __call__(self) -> bool:
-        now = self.scene.loop.time()
+        loop = self.scene.loop
+        now = loop.time()
+        if self.spun is not None:
+            raise Spinning
+        if not self.asked:
+            self.asked = True
+            loop.call_soon_threadsafe(self._turn)
+        self.in_a_row += 1
+        if self.in_a_row > SPIN:
+            self.spun = now
+            raise Spinning
         self.calls.append(now)
         return now + EXACT >= self.ready_at
 
@@ -612,11 +657,37 @@ def run_wait(
         return (ready, interval)
 
     text = f"wait_until_ready(is_ready, {interval:g})"
-    call, scene = run(
-        learner, "wait_until_ready", text=text, args=args, tick=interval / 2
-    )
+    try:
+        call, scene = run(
+            learner, "wait_until_ready", text=text, args=args, tick=interval / 2
+        )
+    except CheckFailed:
+        spun(text, ready)
+        raise
+    spun(text, ready)
     slept_in_thread(call, scene)
+    if call.run.leaked:
+        raise CheckFailed(
+            f"Called {call.text}. It returned while {len(call.run.leaked)} task(s) it started were still running "
+            f"({', '.join(call.run.leaked)}): left behind, a task goes on checking and pausing after the answer "
+            "was given.",
+            "No task is needed: check and pause in wait_until_ready itself, `while not is_ready(): await "
+            "asyncio.sleep(interval)`. A task you do start must be awaited or cancelled before returning.",
+        )
     return call, scene, ready
+
+
+def spun(text: str, ready: Readiness) -> None:
+    if ready.spun is None:
+        return
+    raise CheckFailed(
+        f"Called {text}, where is_ready() turns True at {ready.ready_at:g} s. It called is_ready() {SPIN:,} times "
+        f"in a row at {seconds(ready.spun)} of loop time and never paused between the calls: the loop could run "
+        "nothing else, not even its clock. `asyncio.sleep(interval)` without `await` only makes a coroutine "
+        "object: it does not pause.",
+        "Pause with `await asyncio.sleep(interval)`, with the `await`: it suspends only this coroutine, with no "
+        "thread.",
+    )
 
 
 def slept_in_thread(call: Call, scene: Scene) -> None:
@@ -721,6 +792,8 @@ class StockServer:
         self.hits: list[Hit] = []
         self.in_flight = self.peak = 0
         self.base = ""
+        # the session given was already closed when the call returned
+        self.closed_by_learner = False
 
     async def stock(self, request: web.Request) -> web.Response:
         item = request.match_info["item"]
@@ -755,6 +828,7 @@ class StockServer:
         try:
             yield session
         finally:
+            self.closed_by_learner = session.closed
             await session.close()
             await runner.cleanup()
 
@@ -785,6 +859,13 @@ def run_fetch(
         tick=delay / 4,
     )
     server = box[0]
+    if server.closed_by_learner:
+        raise CheckFailed(
+            f"Called {call.text}. When it returned, the session it was given was closed: `async with session:` "
+            "(or session.close()) closes it on the way out. The session belongs to the caller, who goes on "
+            "using it for other requests and closes it once, at the end.",
+            "Open only the response: `async with session.get(url) as response:`, not `async with session`.",
+        )
     other = [h for h in server.hits if not h.given]
     if other:
         hit = other[0]
@@ -1001,12 +1082,36 @@ def run_lookups(learner, keys: list[str]) -> tuple[Call, Scene, LegacyLookup]:
     return call, scene, lookup
 
 
+def never_awaited(call: Call) -> None:
+    """Fail when the result holds coroutines or futures: work made but never awaited."""
+    got = call.run.value if call.run.finished and call.run.error is None else None
+    if not isinstance(got, (list, tuple)):
+        return
+    pending = [item for item in got if inspect.isawaitable(item)]
+    if pending:
+        first = pending[0]
+        name = getattr(first, "__qualname__", None) or type(first).__name__
+        raise CheckFailed(
+            f"Called {call.text}. It returned a list holding {len(pending)} awaitable(s) ({name}(...) "
+            "among them) instead of results: they were never awaited, so what they should have run never ran.",
+            "An `await` is missing, maybe in a helper: `return await asyncio.to_thread(legacy_lookup, key)`. "
+            + TOGETHER,
+        )
+
+
 def in_order(call: Call, keys: list[str]) -> None:
+    never_awaited(call)
     got = call.result()
     wanted = [PRICES[k] for k in keys]
     if got == wanted and type(got) is list:
         return
-    if isinstance(got, (list, tuple)) and sorted(got) == sorted(wanted):
+    if isinstance(got, tuple) and list(got) == wanted:
+        raise CheckFailed(
+            f"Called {call.text}. It returned {short(got)}, a {type(got).__name__}; expected the list "
+            f"{short(wanted)}, as the legacy version returns.",
+            "asyncio.gather already returns a list: return it as it is (or `list(...)` it).",
+        )
+    if isinstance(got, (list, tuple)) and _sorted(got) == sorted(wanted):
         raise CheckFailed(
             f"Called {call.text}. It returned {short(got)}: the right results in the wrong order; expected "
             f"{short(wanted)}, in the order of keys.",
@@ -1017,11 +1122,22 @@ def in_order(call: Call, keys: list[str]) -> None:
     )
 
 
+def _sorted(values: list | tuple) -> list | None:
+    """The values sorted; None when they don't sort (not all numbers)."""
+    try:
+        return sorted(values)
+    except TypeError:
+        return None
+
+
 @pytest.mark.points(2)
 def test_lookup_all_runs_lookups_in_threads(learner):
     """lookup_all runs every legacy_lookup in a worker thread, never on the event loop's thread"""
-    keys = ["kiwi", "fig", "pear"]
+    # 5 keys: results read from a set of tasks (asyncio.wait's `done`) come out of order; with 3 they
+    # often came out in the order the tasks were made
+    keys = ["kiwi", "fig", "pear", "plum", "lime"]
     call, scene, _ = run_lookups(learner, keys)
+    never_awaited(call)
     if not scene.pieces:
         raise CheckFailed(
             f"Called {call.text}. It never called legacy_lookup.", TO_THREAD
@@ -1042,8 +1158,13 @@ def test_lookup_all_runs_lookups_at_once(learner):
             if one
             else ""
         )
+        pace = (
+            f"{how} one after another, 4 lookups take 4 times as long as one"
+            if lookup.peak <= 1
+            else f" the others waited for a free thread, so 4 lookups take {len(keys) / lookup.peak:g} times as "
+            "long as one (a pool of your own with fewer threads than lookups does that)"
+        )
         raise CheckFailed(
-            f"Called {call.text}. The lookups ran in worker threads, but at most {lookup.peak} at a time:{how} one "
-            "after another, 4 lookups take 4 times as long as one.",
+            f"Called {call.text}. The lookups ran in worker threads, but at most {lookup.peak} at a time:{pace}.",
             TOGETHER,
         )

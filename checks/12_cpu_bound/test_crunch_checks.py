@@ -302,6 +302,10 @@ class PoolWatch:
 
     # the wrappers
     def __enter__(self) -> Self:
+        # the learner's module is imported before the watch starts: a pool it makes at import
+        # is one "before" the call, not one the function made (nor one to stop at the end)
+        with contextlib.suppress(CheckFailed):
+            self.learner.module  # noqa: B018
         cls = ProcessPoolExecutor
         init, submit, shutdown = cls.__init__, cls.submit, cls.shutdown
         watch = self
@@ -667,6 +671,8 @@ def _run(
         call = learner.run_scenario(name, scenario, text=text, limit=LIMIT)
     except CheckFailed:
         explain(text, watch, ticks, raised=True, real=real[0] if real else 0.0)
+        # a thread pool's exit (joining its threads) is what the harness saw; threads are the mistake
+        in_threads(text, watch)
         raise
     outcome = Outcome(call, watch, ticks, real[0] if real else 0.0)
     explain(text, watch, ticks, raised=call.run.error is not None, real=outcome.real)
@@ -810,22 +816,30 @@ def _flat(values: Any) -> list[Any]:
     return out
 
 
+def in_threads(text: str, watch: PoolWatch) -> None:
+    """Fail when count_primes ran in threads of the loop's process (to_thread, a thread pool)."""
+    threaded = [c for c in watch.local if not c.in_loop]
+    if threaded:
+        where = f" (called at {threaded[0].where})" if threaded[0].where else ""
+        raise CheckFailed(
+            f"Called {text}. count_primes ran {len(threaded)} time(s) in threads of the event loop's own "
+            f"process {watch.pid}{where}: asyncio.to_thread or run_in_executor(None, ...) use threads, and so does "
+            "a ThreadPoolExecutor. Pure-Python computation holds the GIL, so threads take turns instead of running "
+            "at the same time, and each turn slows the loop down too.",
+            "Use processes: crunch_batches creates a ProcessPoolExecutor, not a ThreadPoolExecutor. "
+            + ONE_POOL
+            if text.startswith("crunch_batches")
+            else "Use processes: the executor you are given is a ProcessPoolExecutor. "
+            + RUN_IN_EXECUTOR,
+        )
+
+
 def expect_worker_processes(outcome: Outcome, numbers: list[int]) -> None:
     """Every number went to a process pool, and nothing was computed in the loop's process."""
     # an exception (a job that could not be pickled, ...) is the first thing to fix
     result_of(outcome)
     watch = outcome.watch
-    threaded = [c for c in watch.local if not c.in_loop]
-    if threaded:
-        where = f" (called at {threaded[0].where})" if threaded[0].where else ""
-        raise CheckFailed(
-            f"Called {outcome.text}. count_primes ran {len(threaded)} time(s) in threads of the event loop's own "
-            f"process {watch.pid}{where}: asyncio.to_thread or run_in_executor(None, ...) use threads. "
-            "Pure-Python computation holds the GIL, so threads take turns instead of running at the same time, "
-            "and each turn slows the loop down too.",
-            "Use processes: the executor you are given is a ProcessPoolExecutor. "
-            + RUN_IN_EXECUTOR,
-        )
+    in_threads(outcome.text, watch)
     jobs = [job for job in watch.jobs if job.pid is not None]
     if not watch.jobs:
         raise CheckFailed(

@@ -1,0 +1,38 @@
+# expect-fail: test_fetch_stock_uses_the_session: It raised TypeError: 'coroutine' object is not subscriptable
+# expect-fail: test_fetch_stock_lets_the_loop_run: 'coroutine' object is not subscriptable
+import asyncio
+
+
+def parse_settings(text):
+    settings = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            key, _, value = line.partition("=")
+            settings[key.strip()] = value.strip()
+    return settings
+
+
+async def wait_until_ready(is_ready, interval):
+    checks = 1
+    while not is_ready():
+        await asyncio.sleep(interval)
+        checks += 1
+    return checks
+
+
+async def fetch_stock(session, url):
+    async with session.get(url) as response:
+        data = response.json()
+    return data["in_stock"]
+
+
+async def read_settings(path):
+    text = await asyncio.to_thread(path.read_text, encoding="utf-8")
+    return parse_settings(text)
+
+
+async def lookup_all(legacy_lookup, keys):
+    return await asyncio.gather(
+        *(asyncio.to_thread(legacy_lookup, key) for key in keys)
+    )

@@ -1,0 +1,30 @@
+# expect-fail: test_crunch_all_hands_out_every_number_before_waiting: It sent the 4 numbers to the pool one at a time
+# expect-pass: test_crunch_all_keeps_the_event_loop_responsive
+# expect-pass: test_crunch_batches_shuts_down_its_pool
+import asyncio
+import math
+from concurrent.futures import ProcessPoolExecutor
+
+
+def count_primes(limit):
+    """How many primes are smaller than `limit`: slow on purpose (pure-Python trial division)."""
+    if limit < 0:
+        raise ValueError(f"limit must be 0 or more, not {limit}")
+    count = 0
+    for n in range(2, limit):
+        for divisor in range(2, math.isqrt(n) + 1):
+            if n % divisor == 0:
+                break
+        else:
+            count += 1
+    return count
+
+
+async def crunch_all(numbers, executor):
+    loop = asyncio.get_running_loop()
+    return [await loop.run_in_executor(executor, count_primes, n) for n in numbers]
+
+
+async def crunch_batches(batches, workers=2):
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return [await crunch_all(batch, pool) for batch in batches]

@@ -1,0 +1,35 @@
+# expect-fail: test_crunch_batches_shuts_down_its_pool: It returned, but its pool was never shut down
+# expect-pass: test_crunch_batches_shuts_down_when_a_batch_fails
+import asyncio
+import math
+from concurrent.futures import ProcessPoolExecutor
+
+
+def count_primes(limit):
+    """How many primes are smaller than `limit`: slow on purpose (pure-Python trial division)."""
+    if limit < 0:
+        raise ValueError(f"limit must be 0 or more, not {limit}")
+    count = 0
+    for n in range(2, limit):
+        for divisor in range(2, math.isqrt(n) + 1):
+            if n % divisor == 0:
+                break
+        else:
+            count += 1
+    return count
+
+
+async def crunch_all(numbers, executor):
+    loop = asyncio.get_running_loop()
+    return await asyncio.gather(
+        *(loop.run_in_executor(executor, count_primes, n) for n in numbers)
+    )
+
+
+async def crunch_batches(batches, workers=2):
+    pool = ProcessPoolExecutor(max_workers=workers)
+    try:
+        return [await crunch_all(batch, pool) for batch in batches]
+    except Exception:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
