@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import inspect
+import re
 import reprlib
 import sys
 import traceback
@@ -43,8 +44,19 @@ def _name_of(function: Callable) -> str:
 
 
 def error_text(error: BaseException) -> str:
-    text = str(error).rstrip(".")
-    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+    """``Kind: text`` of an exception, and for a TaskGroup's ExceptionGroup the first error inside it;
+    the harness's own file paths (in a task's repr, say) are left out."""
+    text = re.sub(r"\S*[/\\]grader[/\\](\w+\.py)", r"\1", str(error)).rstrip(".")
+    said = f"{type(error).__name__}: {text}" if text else type(error).__name__
+    inner = first_inner(error)
+    return f"{said}, holding {error_text(inner)}" if inner is not error else said
+
+
+def first_inner(error: BaseException) -> BaseException:
+    """The first exception inside (nested) exception groups; ``error`` itself when it is not one."""
+    while isinstance(error, BaseExceptionGroup) and error.exceptions:
+        error = error.exceptions[0]
+    return error
 
 
 class Learner:
@@ -155,8 +167,11 @@ class Call:
         return self.run.loop_time
 
     def where(self, error: BaseException) -> str:
-        frames = traceback.extract_tb(error.__traceback__)
+        """The learner's line that raised: inside a task, for an error a TaskGroup wrapped."""
+        frames = traceback.extract_tb(first_inner(error).__traceback__)
         inside = [f for f in frames if f.filename in self.learner.files]
+        if not inside:
+            inside = [f for f in traceback.extract_tb(error.__traceback__) if f.filename in self.learner.files]
         if not inside:
             return f"{self.learner.exercise.filename} (no line of yours on the stack)"
         last = inside[-1]
@@ -247,7 +262,8 @@ class Call:
         error = self.run.error
         if error is not None:
             text = messages.RAISED.format(call=self.text, error=error_text(error), where=self.where(error))
-            advice = next((a for kind, fragment, a in messages.KNOWN_ERRORS if isinstance(error, kind) and fragment in str(error)), None)
+            inner = first_inner(error)
+            advice = next((a for kind, fragment, a in messages.KNOWN_ERRORS if isinstance(inner, kind) and fragment in str(inner)), None)
             raise CheckFailed(text, advice)
         return self.run.value
 

@@ -104,7 +104,8 @@ KNOWN_ERRORS = (
      "`asyncio.gather(*coroutines)`, with a star, not a list."),
     (NameError, "'asyncio' is not defined", "Add `import asyncio` at the top of your file."),
     (Exception, "Result is not set", "That task had not finished yet: `await task` waits for it and "
-     "gives its result (task.result() only reads a finished one)."),
+     "gives its result (task.result() only reads a finished one; the tasks of an `async with "
+     "asyncio.TaskGroup()` block are all finished once the block has ended)."),
     (TypeError, "can't be used in 'await' expression", "Only awaitables can be awaited: a coroutine, "
      "a Task or a Future. Call an `async def` function and await what it returns."),
 )
