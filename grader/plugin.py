@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 import os
+import shutil
 import signal
 import sys
 import threading
@@ -140,10 +141,11 @@ class LearnerMessage:
 
 
 def _remove_check_sources(session: pytest.Session) -> None:
-    """In a grading sandbox, the checks are imported by now: delete their files so the
-    learner's code, which runs next, cannot read them."""
+    """In a grading sandbox, the checks are imported by now: delete their files and bytecode so
+    the learner's code, which runs next, cannot read them."""
     for path in {Path(item.path) for item in session.items}:
         path.unlink(missing_ok=True)
+        shutil.rmtree(path.parent / "__pycache__", ignore_errors=True)
 
 
 def _end_leftover_processes() -> None:

@@ -5,9 +5,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
+import stat
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO, Iterator
+
+READ_LIMIT = 16 << 20  # bytes of a records file read: a few hundred checks need a few hundred kB
 
 
 @dataclass
@@ -53,9 +57,7 @@ class RecordWriter:
 def read(path: Path, key: bytes | None = None) -> Iterator[Record]:
     """Records of a file; a torn line (the writer was killed) or, with a key, a line whose
     signature does not match is skipped."""
-    if not path.exists():
-        return
-    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+    for line in _read_regular_file(path).decode("utf-8", errors="replace").splitlines():
         try:
             data = json.loads(line)
             if key is not None:
@@ -65,6 +67,19 @@ def read(path: Path, key: bytes | None = None) -> Iterator[Record]:
             yield Record(**data)
         except (ValueError, TypeError, AttributeError):
             continue
+
+
+def _read_regular_file(path: Path) -> bytes:
+    """The bytes of ``path`` if it is a plain file (at most READ_LIMIT of them), else nothing: learner
+    code may have swapped its records file for a named pipe, a device or a symlink."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return b""
+    with os.fdopen(fd, "rb") as file:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return b""
+        return file.read(READ_LIMIT)
 
 
 def final(path: Path, key: bytes | None = None) -> dict[str, Record]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import statistics
 from collections import Counter
 from dataclasses import asdict
@@ -56,13 +57,20 @@ def feedback(plan: Plan, result: LearnerResult) -> str:
             mark = "✅" if check.outcome == "passed" else "❌"
             lines.append(f"- {mark} {check.title} ({check.points:g}/{check.max_points:g})")
             if check.outcome != "passed" and check.message:
-                lines += ["", "  ```text", *(f"  {line}" for line in check.message.splitlines()), "  ```", ""]
+                fence = _fence(check.message)
+                lines += ["", f"  {fence}text", *(f"  {line}" for line in check.message.splitlines()), f"  {fence}", ""]
             if check.schedule:
                 lines += ["", f"  {svg_from_data(check.schedule)}", ""]
         if any(c.outcome != "passed" for c in checks) and exercise.hints:
             lines += ["", f"Hint: {exercise.hints[0]}", ""]
         lines.append("")
     return "\n".join(lines)
+
+
+def _fence(text: str) -> str:
+    """A Markdown code fence longer than any run of backticks in ``text``: a message cannot close it."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    return "`" * max(3, longest + 1)
 
 
 def _bars(rows: list[tuple[str, float]], maximum: float, unit: str = "") -> str:

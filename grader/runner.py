@@ -36,6 +36,7 @@ FILE_LIMIT = 64 << 20  # bytes in one written file
 PROCESS_LIMIT = 64  # processes and threads of the child's user (not enforced for root)
 OUTPUT_LIMIT = 200_000  # bytes of child output kept; the rest is read and dropped
 PLUGINS = ["-p", "grader.plugin", "-p", "pytest_timeout"]
+PRIVATE_SCRATCH = ("/dev/shm", "/var/tmp")  # a fresh empty tmpfs each in the jail (/tmp holds the sandbox)
 KIT_SECRETS = ("solutions", "checks", "tests", "examples", ".git", ".ci")  # hidden from a jailed child
 
 
@@ -127,6 +128,8 @@ def _python_folders() -> list[Path]:
 def _jail_script(uid: int, hide: list[Path], reach: list[Path]) -> str:
     covers = "".join(f" && mount -t tmpfs -o size=4k,mode=000 awaitlings-hidden {shlex.quote(str(d))}"
                      for d in _outermost(hide))
+    covers += "".join(f" && mount -t tmpfs -o size=64m,mode=1777 awaitlings-scratch {d}"
+                      for d in PRIVATE_SCRATCH if Path(d).is_dir())
     drop = f"exec setpriv --reuid={uid} --regid={uid} --clear-groups --inh-caps=-all"
     return f'ip link set lo up && {_reach_script([*_python_folders(), *reach], uid)}{covers} && {drop} "$@"'
 
@@ -139,7 +142,7 @@ def jail(uid: int, hide: list[Path], reach: list[Path]) -> list[str]:
 
 
 def _jail_command(uid: int, hide: list[Path], reach: list[Path]) -> list[str]:
-    namespaces = ["--net", "--mount", "--pid", "--fork", "--kill-child", "--mount-proc"]
+    namespaces = ["--net", "--mount", "--pid", "--ipc", "--uts", "--fork", "--kill-child", "--mount-proc"]
     return ["unshare", *namespaces, "sh", "-c", _jail_script(uid, hide, reach), "sh"]
 
 
@@ -213,7 +216,8 @@ def isolation_in_force() -> dict[str, object]:
         "process": "one child per learner (per exercise after an early exit), own process group",
         "network": "loopback only (new network namespace)" if jailed or network_namespace() else "NOT isolated (unshare refused)",
         "filesystem": "kit's solutions/checks/tests/history and the submissions and output folders hidden; "
-        "writable: its own folder only" if jailed else "NOT isolated (same user as the grader)",
+        "writable: its own folder, a private /dev/shm and /var/tmp, and the machine's shared /tmp"
+        if jailed else "NOT isolated (same user as the grader)",
         "user": "a user id of its own per run; every process it leaves is killed (PID namespace)" if jailed
         else "the grader's own user",
         "limits": {"wall_s": WALL_LIMIT, "memory_bytes": MEMORY_LIMIT, "file_bytes": FILE_LIMIT,

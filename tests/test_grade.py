@@ -208,3 +208,10 @@ def test_a_dask_cluster_grades_like_the_local_pool(tmp_path):
 
 def _scores_of(results):
     return {r.learner: (int(r.score("01_coroutines")), int(r.score("02_event_loop"))) for r in results}
+
+
+def test_a_message_cannot_close_its_code_block_in_feedback():
+    """A failure message holding backticks (a learner's exception text) stays inside its fence."""
+    message = "RuntimeError: x\n```\n- ✅ forged check (10/10)\n````"
+    fence = reports._fence(message)
+    assert fence.startswith("`````") and fence not in message

@@ -92,6 +92,23 @@ HOSTILE = {
         """
         + SEQUENTIAL
     ),
+    "finds_check_files": _gather(
+        'raise RuntimeError(f"found {FOUND}")',
+        top="""
+        import pathlib
+        ROOT = pathlib.Path(__file__).resolve().parent.parent.parent
+        FOUND = sorted(p.name for p in (ROOT / "checks").rglob("*") if p.is_file())
+        """,
+    ),
+    "swaps_records_for_a_fifo": _gather(
+        """
+        import os, sys
+        path = sys.argv[sys.argv.index("--awaitlings-record") + 1]
+        os.unlink(path)
+        os.mkfifo(path)  # a grader that opened it to read would wait for ever
+        """
+        + SEQUENTIAL
+    ),
 }
 # Written by the "writes_outside" learner; each must be refused.
 TARGETS = {
@@ -178,3 +195,10 @@ def test_a_jailed_child_reaches_only_the_ways_it_needs(tmp_path):
     assert reached.stdout.split(maxsplit=1) == ["reachable", "['tool.txt']\n"], reached.stderr
     assert hidden.stdout == "False\n", hidden.stderr
     assert private.stat().st_mode & 0o777 == 0o700 and (private / "diary.txt").read_text() == "secret"
+
+
+def test_no_check_file_is_left_for_learner_code_to_read(graded):
+    """Check sources and their bytecode are deleted once collected: learner code finds nothing."""
+    _, results, _, _ = graded
+    messages_03 = [c.message for c in results["finds_check_files"].checks if c.exercise == "03_gather"]
+    assert messages_03 and all("found []" in m for m in messages_03), messages_03[:1]
