@@ -23,13 +23,13 @@ from grader.probes import Probe
 EXACT = expect.EXACT
 
 CREATE_THEN_AWAIT = (
-    "Create every task first, `tasks = [asyncio.create_task(fetch(item), name=f\"fetch {item}\") for item in items]`, "
+    'Create every task first, `tasks = [asyncio.create_task(fetch(item), name=f"fetch {item}") for item in items]`, '
     "and await them only after that (a second loop, or `await asyncio.gather(*tasks)`)."
 )
-NAME_THEM = "Name each task when you create it: `asyncio.create_task(fetch(item), name=f\"fetch {item}\")`."
+NAME_THEM = 'Name each task when you create it: `asyncio.create_task(fetch(item), name=f"fetch {item}")`.'
 RERAISE = (
     "CancelledError is how cancel() reaches a task: it is raised at the await where the task is paused. "
-    "Catch it only to clean up (send \"stopped\"), then `raise` it again, or put the cleanup in `finally:`."
+    'Catch it only to clean up (send "stopped"), then `raise` it again, or put the cleanup in `finally:`.'
 )
 CANCEL_AND_WAIT = (
     "Stop the heartbeat in a `finally:` after the job: `beating.cancel()`, then wait until it has stopped "
@@ -73,7 +73,11 @@ def contains(raised: BaseException | None, wanted: list[BaseException]) -> bool:
 
 def unretrieved(task: asyncio.Task) -> bool:
     """The task failed and nothing has read its exception yet ("exception was never retrieved")."""
-    return task.done() and not task.cancelled() and bool(getattr(task, "_log_traceback", False))
+    return (
+        task.done()
+        and not task.cancelled()
+        and bool(getattr(task, "_log_traceback", False))
+    )
 
 
 def mark_retrieved(tasks) -> None:
@@ -92,10 +96,14 @@ class TaskFetch(Probe):
 
     def __init__(self, **options: Any) -> None:
         super().__init__("fetch", **options)
-        self.task_of: dict[int, asyncio.Task | None] = {}  # call index -> the task that ran it
+        self.task_of: dict[
+            int, asyncio.Task | None
+        ] = {}  # call index -> the task that ran it
         self.name_of: dict[int, str] = {}
         self.caller: asyncio.Task | None = None  # the task running fetch_named itself
-        self.running_at_return: list[tuple[int, bool]] = []  # (call, cancel() requested)
+        self.running_at_return: list[
+            tuple[int, bool]
+        ] = []  # (call, cancel() requested)
 
     async def _run(self, item: Any, call: int) -> Any:
         task = asyncio.current_task()
@@ -104,7 +112,11 @@ class TaskFetch(Probe):
         return await super()._run(item, call)
 
     def tasks(self) -> list[asyncio.Task]:
-        return [t for t in dict.fromkeys(self.task_of.values()) if t is not None and t is not self.caller]
+        return [
+            t
+            for t in dict.fromkeys(self.task_of.values())
+            if t is not None and t is not self.caller
+        ]
 
     def note_return(self) -> None:
         self.running_at_return = [
@@ -115,7 +127,9 @@ class TaskFetch(Probe):
 
     def own_tasks(self) -> bool:
         """Every call ran in a task of its own (not directly in fetch_named's coroutine)."""
-        return bool(self.task_of) and all(t is not None and t is not self.caller for t in self.task_of.values())
+        return bool(self.task_of) and all(
+            t is not None and t is not self.caller for t in self.task_of.values()
+        )
 
 
 def run_fetch_named(learner, fetch: TaskFetch, items: list[str]):
@@ -127,7 +141,10 @@ def run_fetch_named(learner, fetch: TaskFetch, items: list[str]):
             fetch.note_return()
 
     return learner.run_scenario(
-        "fetch_named", scenario, text=describe_call("fetch_named", (fetch, items)), probes=(fetch,)
+        "fetch_named",
+        scenario,
+        text=describe_call("fetch_named", (fetch, items)),
+        probes=(fetch,),
     )
 
 
@@ -148,7 +165,9 @@ def judge_named_results(call, fetch: TaskFetch, items: list[str]) -> None:
     wanted = {name(item): fetch.expected(item) for item in items}
     if expect.same(got, wanted):
         return
-    if isinstance(got, dict) and expect.same({name(k): v for k, v in got.items() if isinstance(k, str)}, wanted):
+    if isinstance(got, dict) and expect.same(
+        {name(k): v for k, v in got.items() if isinstance(k, str)}, wanted
+    ):
         raise CheckFailed(
             f"Called {call.text}. It returned {short(got)}, keyed by item; expected the task names as keys: "
             f"{short(wanted)}.",
@@ -160,7 +179,9 @@ def judge_named_results(call, fetch: TaskFetch, items: list[str]) -> None:
             f"name to result: {short(wanted)}.",
             "Return `{task.get_name(): task.result() for task in tasks}` once every task is done.",
         )
-    raise CheckFailed(f"Called {call.text}. It returned {short(got)}; expected {short(wanted)}.")
+    raise CheckFailed(
+        f"Called {call.text}. It returned {short(got)}; expected {short(wanted)}."
+    )
 
 
 @pytest.mark.points(2)
@@ -171,12 +192,16 @@ def test_fetch_named_runs_tasks_together(learner):
     call = run_fetch_named(learner, fetch, items)
     call.result()
     if not fetch.calls:
-        raise CheckFailed(f"Called {call.text}. It never called fetch.", CREATE_THEN_AWAIT)
+        raise CheckFailed(
+            f"Called {call.text}. It never called fetch.", CREATE_THEN_AWAIT
+        )
     expect.no_leftovers(call, fetch)
     expect.each_item_once(call, fetch, items)
     took, n = call.loop_time, len(items)
     if abs(took - 1.0) > EXACT or fetch.peak != n:
-        picture = call.schedule(fetch.expected_together(), expected_title="Expected: all at once, 1 s")
+        picture = call.schedule(
+            fetch.expected_together(), expected_title="Expected: all at once, 1 s"
+        )
         if fetch.peak <= 1 and fetch.own_tasks():
             raise CheckFailed(
                 f"Called {call.text}. 3 fetches of 1 s took {secs(took)} of loop time: each ran in a task, but "
@@ -206,11 +231,16 @@ def test_fetch_named_runs_tasks_together(learner):
 def test_fetch_named_names_each_task(learner):
     """fetch_named runs each fetch in a task named "fetch <item>" and returns {task name: result}"""
     items = ["kiwi", "fig", "apple", "pear"]
-    fetch = TaskFetch(delay={"kiwi": 2.0, "fig": 1.0, "apple": 3.0, "pear": 0.5}.__getitem__, result=str.upper)
+    fetch = TaskFetch(
+        delay={"kiwi": 2.0, "fig": 1.0, "apple": 3.0, "pear": 0.5}.__getitem__,
+        result=str.upper,
+    )
     call = run_fetch_named(learner, fetch, items)
     call.result()
     if not fetch.calls:
-        raise CheckFailed(f"Called {call.text}. It never called fetch.", CREATE_THEN_AWAIT)
+        raise CheckFailed(
+            f"Called {call.text}. It never called fetch.", CREATE_THEN_AWAIT
+        )
     for index, item in enumerate(fetch.calls):
         task = fetch.task_of.get(index)
         if task is None:
@@ -238,8 +268,14 @@ FAILS_AT = 1.0
 def test_fetch_named_raises_and_cancels_the_rest(learner):
     """When a fetch fails, fetch_named raises at once, cancels the other tasks and loses no exception"""
     items = ["kiwi", "fig", "pear", "apple"]  # fig and apple both fail at 1 s
-    errors = {"fig": LookupError("no fig today"), "apple": ConnectionError("apple.example stopped answering")}
-    fetch = TaskFetch(delay={"kiwi": 4.0, "fig": 1.0, "pear": 3.0, "apple": 1.0}.__getitem__, errors=errors)
+    errors = {
+        "fig": LookupError("no fig today"),
+        "apple": ConnectionError("apple.example stopped answering"),
+    }
+    fetch = TaskFetch(
+        delay={"kiwi": 4.0, "fig": 1.0, "pear": 3.0, "apple": 1.0}.__getitem__,
+        errors=errors,
+    )
     call = run_fetch_named(learner, fetch, items)
     try:
         judge_failure(call, fetch, items, errors)
@@ -247,7 +283,9 @@ def test_fetch_named_raises_and_cancels_the_rest(learner):
         mark_retrieved(fetch.tasks())
 
 
-def judge_failure(call, fetch: TaskFetch, items: list[str], errors: dict[str, BaseException]) -> None:
+def judge_failure(
+    call, fetch: TaskFetch, items: list[str], errors: dict[str, BaseException]
+) -> None:
     failing = list(errors.values())
     got = call.run.error
     if got is None:
@@ -269,7 +307,7 @@ def judge_failure(call, fetch: TaskFetch, items: list[str], errors: dict[str, Ba
         raise CheckFailed(
             f"Called {call.text}, where fig and apple both fail after 1 s. It raised {error_text(got)}, but the "
             f"task {task.get_name()!r} also failed, with {error_text(task.exception())}, and nothing ever read "
-            "that exception: it was lost (asyncio reports \"Task exception was never retrieved\").",
+            'that exception: it was lost (asyncio reports "Task exception was never retrieved").',
             "Wait for the tasks with `await asyncio.gather(*tasks)` (or a TaskGroup): it reads every task's "
             "outcome. Awaiting tasks one by one, or with as_completed, leaves the other failures unread.",
         )
@@ -288,7 +326,9 @@ def judge_failure(call, fetch: TaskFetch, items: list[str], errors: dict[str, Ba
             "Wait for all the tasks at once (`await asyncio.gather(*tasks)`): it raises as soon as one fails.",
             call.schedule(),
         )
-    running = [fetch.calls[i] for i, cancelled in fetch.running_at_return if not cancelled]
+    running = [
+        fetch.calls[i] for i, cancelled in fetch.running_at_return if not cancelled
+    ]
     if running:
         raise CheckFailed(
             f"Called {call.text}. It raised at {secs(call.loop_time)} and left the tasks of "
@@ -311,23 +351,40 @@ class Send:
 
     def __init__(self) -> None:
         self.sent: list[tuple[str, float]] = []
-        self._made: list[Any] = []
+        self._made: list[tuple[Any, Any]] = []  # (message, coroutine)
+        self._unrun: list[Any] = []  # the messages whose coroutine was never awaited
 
     def __call__(self, message: Any):
         coroutine = self._run(message)
         coroutine.__qualname__ = f"send({message!r})"
-        self._made.append(coroutine)
+        self._made.append((message, coroutine))
         return coroutine
 
     async def _run(self, message: Any) -> None:
         self.sent.append((message, asyncio.get_running_loop().time()))
         await asyncio.sleep(0)
 
-    def never_awaited(self) -> int:
-        for coroutine in self._made:
+    def never_awaited(self) -> list[Any]:
+        """The messages send(...) was called with but whose coroutine never ran."""
+        for message, coroutine in self._made:
             if inspect.getcoroutinestate(coroutine) == inspect.CORO_CREATED:
                 coroutine.close()
-        return len(self._made) - len(self.sent)
+                self._unrun.append(message)
+        return list(self._unrun)
+
+    def unawaited_failure(self, call, ignore: tuple = ()) -> None:
+        """Fail when a send(...) coroutine was made but never awaited (other than of ``ignore``)."""
+        missing = [m for m in self.never_awaited() if m not in ignore]
+        if not missing:
+            return
+        shown = ", ".join(dict.fromkeys(f"send({m!r})" for m in missing))
+        first = f'"{missing[0]}"' if isinstance(missing[0], str) else repr(missing[0])
+        raise CheckFailed(
+            f"Called {call.text}. It called {shown} but never awaited it, so that message was never sent: "
+            "calling an async function only makes a coroutine object.",
+            f"Await each message: `await send({first})`.",
+            self.text(),
+        )
 
     def spans(self) -> list:
         return []
@@ -338,7 +395,11 @@ class Send:
     def text(self) -> str:
         if not self.sent:
             return "What send received: nothing."
-        shown = self.sent if len(self.sent) <= 14 else self.sent[:10] + [("…", -1.0)] + self.sent[-3:]
+        shown = (
+            self.sent
+            if len(self.sent) <= 14
+            else self.sent[:10] + [("…", -1.0)] + self.sent[-3:]
+        )
         parts = ["…" if t < 0 else f"{m!r} at {secs(t)}" for m, t in shown]
         return "What send received, in order:\n  " + ", ".join(parts)
 
@@ -351,7 +412,9 @@ class Outcome:
         self.value: Any = None
 
 
-def run_heartbeat(learner, send: Send, interval: float, cancel_at: float, outcome: Outcome):
+def run_heartbeat(
+    learner, send: Send, interval: float, cancel_at: float, outcome: Outcome
+):
     async def scenario(heartbeat):
         task = asyncio.create_task(heartbeat(send, interval), name="heartbeat")
         await asyncio.sleep(cancel_at)
@@ -377,7 +440,9 @@ HEARTBEAT_IDS = ["every-1s", "every-0.25s"]
 
 def expected_beats(interval: float, until: float) -> list[float]:
     count = int(until / interval + EXACT) + 1
-    return [round(k * interval, 9) for k in range(count) if k * interval < until - EXACT]
+    return [
+        round(k * interval, 9) for k in range(count) if k * interval < until - EXACT
+    ]
 
 
 @pytest.mark.points(1)
@@ -387,13 +452,15 @@ def test_heartbeat_beats_at_once_then_every_interval(learner, interval, cancel_a
     send, outcome = Send(), Outcome()
     call = run_heartbeat(learner, send, interval, cancel_at, outcome)
     call.result()
-    check_sent_something(call, send)
+    check_sent_something(
+        call, send, ignore=("stopped",)
+    )  # "stopped" is judged by the next check
     before = [(m, t) for m, t in send.sent if t < cancel_at - EXACT]
     odd = sorted({repr(m) for m, _ in before if m != "beat"})
     if odd:
         raise CheckFailed(
-            f"Called {call.text}. Before the cancel it sent {', '.join(odd)}; expected only \"beat\".",
-            "Send exactly the text \"beat\": `await send(\"beat\")`.",
+            f'Called {call.text}. Before the cancel it sent {", ".join(odd)}; expected only "beat".',
+            'Send exactly the text "beat": `await send("beat")`.',
             send.text(),
         )
     got = [t for _, t in before]
@@ -401,23 +468,21 @@ def test_heartbeat_beats_at_once_then_every_interval(learner, interval, cancel_a
     if len(got) != len(wanted) or any(abs(g - w) > EXACT for g, w in zip(got, wanted)):
         late_start = got and abs(got[0] - interval) <= EXACT
         raise CheckFailed(
-            f"Called {call.text}. It sent \"beat\" at {times(got)}; expected at {times(wanted)}: the first beat at "
+            f'Called {call.text}. It sent "beat" at {times(got)}; expected at {times(wanted)}: the first beat at '
             f"once, then one every {secs(interval)}.",
-            "Send first, then sleep: `while True: await send(\"beat\"); await asyncio.sleep(interval)`."
+            'Send first, then sleep: `while True: await send("beat"); await asyncio.sleep(interval)`.'
             if late_start
             else "Pause with `await asyncio.sleep(interval)` between beats (never time.sleep).",
             send.text(),
         )
 
 
-def check_sent_something(call, send: Send) -> None:
-    if send.never_awaited():
-        raise CheckFailed(
-            f"Called {call.text}. It called send(...) but never awaited it, so nothing was sent.",
-            "Await each message: `await send(\"beat\")`.",
-        )
+def check_sent_something(call, send: Send, ignore: tuple = ()) -> None:
+    send.unawaited_failure(call, ignore)
     if not send.sent:
-        raise CheckFailed(f"Called {call.text}. It never sent anything; expected \"beat\" at once.")
+        raise CheckFailed(
+            f'Called {call.text}. It never sent anything; expected "beat" at once.'
+        )
 
 
 @pytest.mark.points(2)
@@ -447,23 +512,28 @@ def test_heartbeat_stops_when_cancelled(learner, interval, cancel_at):
     stopped = send.at("stopped")
     if not stopped:
         raise CheckFailed(
-            f"Called {call.text}. It stopped, but never sent \"stopped\": a cancelled task sees a CancelledError "
+            f'Called {call.text}. It stopped, but never sent "stopped": a cancelled task sees a CancelledError '
             "at the await where it is paused, and that is the moment to clean up.",
-            "Catch it to send \"stopped\", then re-raise: `except asyncio.CancelledError: await send(\"stopped\"); "
+            'Catch it to send "stopped", then re-raise: `except asyncio.CancelledError: await send("stopped"); '
             "raise` (or send it in `finally:`).",
             send.text(),
         )
     if outcome.state == "returned":
         raise CheckFailed(
-            f"Called {call.text}. It sent \"stopped\", then returned {short(outcome.value)} as if it had finished "
+            f'Called {call.text}. It sent "stopped", then returned {short(outcome.value)} as if it had finished '
             "normally: it swallowed the CancelledError. Whoever cancelled it (with_heartbeat, a TaskGroup, "
             "asyncio.timeout) learns that it stopped from the CancelledError coming out of it.",
             RERAISE,
             send.text(),
         )
-    if beats_after or len(stopped) != 1 or send.sent[-1][0] != "stopped" or abs(stopped[0] - cancel_at) > EXACT:
+    if (
+        beats_after
+        or len(stopped) != 1
+        or send.sent[-1][0] != "stopped"
+        or abs(stopped[0] - cancel_at) > EXACT
+    ):
         raise CheckFailed(
-            f"Called {call.text}. Expected \"stopped\" once, at {secs(cancel_at)} when it was cancelled, "
+            f'Called {call.text}. Expected "stopped" once, at {secs(cancel_at)} when it was cancelled, '
             f"and nothing after it.",
             RERAISE,
             send.text(),
@@ -495,8 +565,13 @@ class Left:
     """The tasks with_heartbeat started that were still running when it returned."""
 
     def __init__(self) -> None:
-        self.tasks: list[tuple[str, bool]] = []  # (how the learner knows it, cancel() requested)
+        self.tasks: list[
+            tuple[str, bool]
+        ] = []  # (how the learner knows it, cancel() requested)
         self.gave_up = False  # still running at GIVE_UP s: the check cancelled it
+        self.cancel_escaped = (
+            False  # it raised CancelledError though nobody cancelled it
+        )
 
     @property
     def cancelled(self) -> list[str]:
@@ -526,19 +601,41 @@ def run_with_heartbeat(learner, job: Job, send: Send, interval: float, left: Lef
                 raise  # the learner's own TimeoutError
             left.gave_up = True
             return None
+        except asyncio.CancelledError:
+            if asyncio.current_task().cancelling():
+                raise  # the harness (or the check's own timeout) cancelled it
+            left.cancel_escaped = True
+            return None
         finally:
             left.tasks = [
-                (task_label(t), t.cancelling() > 0) for t in asyncio.all_tasks() - before if not t.done()
+                (task_label(t), t.cancelling() > 0)
+                for t in asyncio.all_tasks() - before
+                if not t.done()
             ]
 
     text = describe_call("with_heartbeat", (job, send, interval))
     return learner.run_scenario(
-        "with_heartbeat", scenario, text=text, probes=(job, send), limit=60, hang_causes=HANG_CAUSES
+        "with_heartbeat",
+        scenario,
+        text=text,
+        probes=(job, send),
+        limit=60,
+        hang_causes=HANG_CAUSES,
     )
 
 
 def judge_gave_up(call, job: Job, send: Send, ends: float, left: Left) -> None:
-    """with_heartbeat was still running long after its job: say what it was waiting for."""
+    """with_heartbeat was still running long after its job (say what it was waiting for), or it
+    raised a CancelledError though nobody had cancelled it."""
+    if left.cancel_escaped:
+        raise CheckFailed(
+            f"Called {call.text}. Nobody cancelled with_heartbeat, yet at {secs(call.loop_time)} it raised "
+            "CancelledError instead of returning the job's result or raising its exception: awaiting the "
+            "cancelled heartbeat task raises that task's CancelledError in your code, and you let it out. "
+            "Its caller now believes with_heartbeat itself was cancelled.",
+            CANCEL_AND_WAIT,
+            send.text(),
+        )
     if not left.gave_up:
         return
     beats = send.at("beat")
@@ -554,7 +651,7 @@ def judge_gave_up(call, job: Job, send: Send, ends: float, left: Left) -> None:
     if stopped and any(t > ends + EXACT for t in beats):
         raise CheckFailed(
             f"Called {call.text}. The job was over at {secs(ends)} and the heartbeat was cancelled then (it sent "
-            f"\"stopped\"), but it beat on, so with_heartbeat was still waiting for it at {secs(GIVE_UP)}: "
+            f'"stopped"), but it beat on, so with_heartbeat was still waiting for it at {secs(GIVE_UP)}: '
             "your heartbeat catches its CancelledError and runs on.",
             RERAISE,
             send.text(),
@@ -567,17 +664,19 @@ def judge_gave_up(call, job: Job, send: Send, ends: float, left: Left) -> None:
     )
 
 
-def judge_heartbeat_around_job(call, job: Job, send: Send, interval: float, ends: float, left: Left) -> None:
+def judge_heartbeat_around_job(
+    call, job: Job, send: Send, interval: float, ends: float, left: Left
+) -> None:
     if not job.calls:
-        raise CheckFailed(f"Called {call.text}. It never called job(): the job is what with_heartbeat is for.")
-    if job.never_awaited():
-        raise CheckFailed(f"Called {call.text}. It called job() but never awaited it, so the job never ran.")
-    expect.each_item_once(call, job, ["job"])
-    if send.never_awaited():
         raise CheckFailed(
-            f"Called {call.text}. send(...) was called but never awaited, so nothing was sent.",
-            "Await each message: `await send(\"beat\")`.",
+            f"Called {call.text}. It never called job(): the job is what with_heartbeat is for."
         )
+    if job.never_awaited():
+        raise CheckFailed(
+            f"Called {call.text}. It called job() but never awaited it, so the job never ran."
+        )
+    expect.each_item_once(call, job, ["job"])
+    send.unawaited_failure(call)
     beats = send.at("beat")
     during = [t for t in beats if t < ends - EXACT]
     wanted = expected_beats(interval, ends)
@@ -601,7 +700,7 @@ def judge_heartbeat_around_job(call, job: Job, send: Send, interval: float, ends
         raise CheckFailed(
             f"Called {call.text}. It cancelled {', '.join(left.cancelled)} but returned at {secs(call.loop_time)} "
             "while it was still running. cancel() only asks a task to stop: the task stops later, at its next "
-            "turn, and may still have work to do (sending \"stopped\").",
+            'turn, and may still have work to do (sending "stopped").',
             CANCEL_AND_WAIT,
             send.text(),
         )
@@ -610,8 +709,9 @@ def judge_heartbeat_around_job(call, job: Job, send: Send, interval: float, ends
     if late or not stopped or abs(stopped[0] - ends) > EXACT:
         raise CheckFailed(
             f"Called {call.text}. The job ended at {secs(ends)}; expected the heartbeat to be cancelled then, "
-            f"sending \"stopped\" at {secs(ends)}. It sent \"stopped\" at {times(stopped)}"
-            + (f" and beat at {times(late)}" if late else "") + ".",
+            f'sending "stopped" at {secs(ends)}. It sent "stopped" at {times(stopped)}'
+            + (f" and beat at {times(late)}" if late else "")
+            + ".",
             CANCEL_AND_WAIT,
             send.text(),
         )
@@ -634,7 +734,9 @@ def test_with_heartbeat_beats_while_the_job_runs(learner):
     judge_gave_up(call, job, send, 3.5, left)
     judge_heartbeat_around_job(call, job, send, 1.0, 3.5, left)
     if not expect.same(got, REPORT):
-        raise CheckFailed(f"Called {call.text}. It returned {short(got)}; expected the job's result, {REPORT!r}.")
+        raise CheckFailed(
+            f"Called {call.text}. It returned {short(got)}; expected the job's result, {REPORT!r}."
+        )
     if abs(call.loop_time - 3.5) > EXACT:
         raise CheckFailed(
             f"Called {call.text}. The job took 3.5 s, but it returned at {secs(call.loop_time)}.",
@@ -651,7 +753,11 @@ def test_with_heartbeat_stops_it_when_the_job_fails(learner):
     send, left = Send(), Left()
     call = run_with_heartbeat(learner, job, send, 1.0, left)
     judge_gave_up(call, job, send, 2.5, left)
-    if call.run.error is not None and contains(call.run.error, [error]) and left.running:
+    if (
+        call.run.error is not None
+        and contains(call.run.error, [error])
+        and left.running
+    ):
         raise CheckFailed(
             f"Called {call.text}, where the job fails at 2.5 s. It raised the job's error, but left "
             f"{', '.join(left.running)} running: the code that stops the heartbeat never ran.",
@@ -659,7 +765,10 @@ def test_with_heartbeat_stops_it_when_the_job_fails(learner):
             send.text(),
         )
     expect.raised(
-        call, error, "job", advice="Don't catch the job's exception: stop the heartbeat in `finally:` and let it out."
+        call,
+        error,
+        "job",
+        advice="Don't catch the job's exception: stop the heartbeat in `finally:` and let it out.",
     )
     judge_heartbeat_around_job(call, job, send, 1.0, 2.5, left)
 
@@ -678,7 +787,9 @@ class Mail:
 
     name = "send"
 
-    def __init__(self, delay: float = 2.0, error: BaseException | None = None, keep: bool = False) -> None:
+    def __init__(
+        self, delay: float = 2.0, error: BaseException | None = None, keep: bool = False
+    ) -> None:
         self.delay = delay
         self.error = error
         self.keep = keep
@@ -697,7 +808,9 @@ class Mail:
         self.calls.append(message)
         coroutine = self._run(message)
         coroutine.__qualname__ = f"send({message!r})"
-        self._made.append(weakref.ref(coroutine))  # a strong one would keep the task alive
+        self._made.append(
+            weakref.ref(coroutine)
+        )  # a strong one would keep the task alive
         return coroutine
 
     async def _run(self, message: Any) -> None:
@@ -724,7 +837,10 @@ class Mail:
     def never_awaited(self) -> int:
         for ref in self._made:
             coroutine = ref()
-            if coroutine is not None and inspect.getcoroutinestate(coroutine) == inspect.CORO_CREATED:
+            if (
+                coroutine is not None
+                and inspect.getcoroutinestate(coroutine) == inspect.CORO_CREATED
+            ):
                 coroutine.close()
         return len(self.calls) - self._entered
 
@@ -779,7 +895,9 @@ def run_notify(learner, mail: Mail, seen: Notified, message: str = "build finish
 
 def judge_notify_started(call, mail: Mail, seen: Notified) -> None:
     """notify returned at once, having started send(message) in a task."""
-    if call.run.error is not None and not contains(call.run.error, [mail.error] if mail.error else []):
+    if call.run.error is not None and not contains(
+        call.run.error, [mail.error] if mail.error else []
+    ):
         call.result()
     if not mail.calls:
         raise CheckFailed(f"Called {call.text}. It never called send(message).")
@@ -794,10 +912,13 @@ def judge_notify_started(call, mail: Mail, seen: Notified) -> None:
             f"Called {call.text}. It returned only at {secs(returned)}, after the send had "
             f"{'failed' if mail.error else 'finished'}: it waited for the send. notify must return at once "
             "and let the send go on in the background.",
-            "Don't await the task: create it, keep a reference to it, and return. " + KEEP_REFERENCE,
+            "Don't await the task: create it, keep a reference to it, and return. "
+            + KEEP_REFERENCE,
         )
     if seen.value is not None:
-        raise CheckFailed(f"Called {call.text}. It returned {short(seen.value)}; expected None.")
+        raise CheckFailed(
+            f"Called {call.text}. It returned {short(seen.value)}; expected None."
+        )
 
 
 @pytest.mark.points(2)
@@ -810,7 +931,7 @@ def test_notify_sends_in_the_background(learner):
         raise CheckFailed(
             f"Called {call.text}. notify returned at once, but while send was waiting, the garbage collector "
             "ran and destroyed the task: nothing referred to it, so the message was never delivered "
-            "(asyncio reports \"Task was destroyed but it is pending!\"). " + WEAK_LOOP,
+            '(asyncio reports "Task was destroyed but it is pending!"). ' + WEAK_LOOP,
             KEEP_REFERENCE,
         )
     if mail.delivered_at is None or abs(mail.delivered_at - mail.delay) > EXACT:
@@ -862,7 +983,7 @@ def test_notify_keeps_a_failed_sends_exception(learner):
             raise CheckFailed(
                 f"Called {call.text}. The send failed at {secs(mail.failed_at or mail.delay)} with "
                 f"{error_text(error)}, and nothing ever read the task's exception: the error was lost "
-                f"(asyncio reports \"Task exception was never retrieved\"). failures is {short(seen.failures)}.",
+                f'(asyncio reports "Task exception was never retrieved"). failures is {short(seen.failures)}.',
                 "Nobody awaits a background task, so read its outcome in a done callback: "
                 "`if not task.cancelled() and task.exception() is not None: failures.append(task.exception())`.",
             )

@@ -76,7 +76,13 @@ class Pending:
 
 
 def run(
-    learner, name: str, *args: Any, probes: tuple, stop_at: float | None = None, hang_causes: tuple = (), **numbers: Any
+    learner,
+    name: str,
+    *args: Any,
+    probes: tuple,
+    stop_at: float | None = None,
+    hang_causes: tuple = (),
+    **numbers: Any,
 ):
     """Call ``name(*args, **numbers)`` on the harness loop. Return the Call, the tasks it left
     pending (each with whether it had been asked to stop), and whether it was still running
@@ -108,7 +114,12 @@ def run(
                     pending.append(Pending(label, task.cancelling() > 0))
 
     call = learner.run_scenario(
-        name, scenario, text=text, probes=probes, limit=(stop_at or 100.0) + 20.0, hang_causes=hang_causes
+        name,
+        scenario,
+        text=text,
+        probes=probes,
+        limit=(stop_at or 100.0) + 20.0,
+        hang_causes=hang_causes,
     )
     return call, pending, bool(stopped)
 
@@ -136,7 +147,15 @@ DEFAULT = "(cached forecast)"
 
 def run_default(learner, delay: float, limit: float, errors=None):
     fetch = Probe("fetch", delay=delay, result=page, errors=errors)
-    call, pending, _ = run(learner, "fetch_or_default", fetch, ITEM, seconds=limit, default=DEFAULT, probes=(fetch,))
+    call, pending, _ = run(
+        learner,
+        "fetch_or_default",
+        fetch,
+        ITEM,
+        seconds=limit,
+        default=DEFAULT,
+        probes=(fetch,),
+    )
     return call, fetch, pending
 
 
@@ -157,7 +176,8 @@ def gave_up_in_time(call, fetch: Probe, limit: float, delay: float) -> None:
     """fetch_or_default stopped waiting exactly when ``limit`` seconds were up."""
     error, took = call.run.error, call.loop_time
     picture = call.schedule(
-        [Span(repr(ITEM), 0.0, limit, "cancel")], expected_title=f"Expected: given up (cancelled) at {limit:g} s"
+        [Span(repr(ITEM), 0.0, limit, "cancel")],
+        expected_title=f"Expected: given up (cancelled) at {limit:g} s",
     )
     if isinstance(error, TimeoutError) and abs(took - limit) <= EXACT:
         raise CheckFailed(
@@ -220,7 +240,9 @@ def test_default_returns_a_quick_answer(learner):
             WAIT_FOR,
         )
     nothing_left_running(
-        call, pending, "what it started to keep time was never cancelled once the fetch had answered."
+        call,
+        pending,
+        "what it started to keep time was never cancelled once the fetch had answered.",
     )
 
 
@@ -329,7 +351,9 @@ class Flaky:
         attempt.end = loop.time()
         if outcome == "error":
             attempt.outcome = "fail"
-            raise ConnectionError(f"connection reset by peer (attempt {attempt.number})")
+            raise ConnectionError(
+                f"connection reset by peer (attempt {attempt.number})"
+            )
         attempt.outcome = "finish"
         return page(item)
 
@@ -340,7 +364,9 @@ class Flaky:
         return len(self._made) - len(self.attempts)
 
     def spans(self) -> list[Span]:
-        return [Span(f"try {a.number}", a.start, a.end, a.outcome) for a in self.attempts]
+        return [
+            Span(f"try {a.number}", a.start, a.end, a.outcome) for a in self.attempts
+        ]
 
 
 @dataclass(frozen=True)
@@ -361,11 +387,17 @@ def plan_retries(fetch: Flaky, timeout: float, backoff: float, deadline: float):
         limit = min(t + timeout, deadline)
         if t + took < limit:
             t += took
-            attempts.append(Planned(t - took, t, "finish" if outcome == "ok" else "fail"))
+            attempts.append(
+                Planned(t - took, t, "finish" if outcome == "ok" else "fail")
+            )
             if outcome == "ok":
                 return attempts, ("return", t)
         else:
-            attempts.append(Planned(t, limit, "cancel", "deadline" if limit == deadline else "timeout"))
+            attempts.append(
+                Planned(
+                    t, limit, "cancel", "deadline" if limit == deadline else "timeout"
+                )
+            )
             if limit == deadline:
                 return attempts, ("timeout", deadline)
             t = limit
@@ -375,28 +407,43 @@ def plan_retries(fetch: Flaky, timeout: float, backoff: float, deadline: float):
 
 
 def ended(attempt: Attempt | Planned) -> str:
-    return {"finish": "answered", "fail": "failed", "cancel": "was cut off"}.get(attempt.outcome, "was still running")
+    return {"finish": "answered", "fail": "failed", "cancel": "was cut off"}.get(
+        attempt.outcome, "was still running"
+    )
 
 
 def outcome_text(call) -> str:
     error = call.run.error
-    return f"raised {error_text(error)}" if error is not None else f"returned {short(call.run.value)}"
+    return (
+        f"raised {error_text(error)}"
+        if error is not None
+        else f"returned {short(call.run.value)}"
+    )
 
 
 def finished(call) -> str:
-    """"returned", or "raised TimeoutError": how the learner's function ended, in a few words."""
+    """ "returned", or "raised TimeoutError": how the learner's function ended, in a few words."""
     error = call.run.error
     return "returned" if error is None else f"raised {type(error).__name__}"
 
 
 def judge_retries(
-    call, fetch: Flaky, pending: list[Pending], stopped: bool, timeout: float, backoff: float, deadline: float
+    call,
+    fetch: Flaky,
+    pending: list[Pending],
+    stopped: bool,
+    timeout: float,
+    backoff: float,
+    deadline: float,
 ) -> None:
     planned, (ending, at) = plan_retries(fetch, timeout, backoff, deadline)
     pauses = ", ".join(seconds(backoff * 2**k) for k in range(3))
     picture = render(
         fetch.spans(),
-        [Span(f"try {k}", p.start, p.end, p.outcome) for k, p in enumerate(planned, start=1)],
+        [
+            Span(f"try {k}", p.start, p.end, p.outcome)
+            for k, p in enumerate(planned, start=1)
+        ],
         expected_title=f"Expected (each try at most {timeout:g} s, pauses {pauses}, …, deadline {deadline:g} s)",
     )
     error, took, tried = call.run.error, call.loop_time, fetch.attempts
@@ -419,7 +466,9 @@ def judge_retries(
             ATTEMPT,
         )
     if not tried:
-        raise CheckFailed(f"Called {call.text}. It {outcome_text(call)} without calling fetch({STATUS!r}) at all.")
+        raise CheckFailed(
+            f"Called {call.text}. It {outcome_text(call)} without calling fetch({STATUS!r}) at all."
+        )
     wrong = [a for a in tried if a.item != STATUS]
     if wrong:
         raise CheckFailed(
@@ -453,7 +502,11 @@ def judge_retries(
                 "Keep the pause in a variable: `await asyncio.sleep(pause)`, then `pause *= 2`.",
                 picture,
             )
-        if got.end is not None and abs(got.end - want.end) <= EXACT and got.outcome == want.outcome:
+        if (
+            got.end is not None
+            and abs(got.end - want.end) <= EXACT
+            and got.outcome == want.outcome
+        ):
             continue
         if got.end is None:
             raise CheckFailed(
@@ -485,7 +538,10 @@ def judge_retries(
             picture,
         )
     if len(tried) < len(planned):
-        last, next_pause = tried[-1], planned[len(tried)].start - planned[len(tried) - 1].end
+        last, next_pause = (
+            tried[-1],
+            planned[len(tried)].start - planned[len(tried) - 1].end,
+        )
         raise CheckFailed(
             f"Called {call.text}. It made {len(tried)} attempt(s): attempt {last.number} {ended(last)} at "
             f"{last.end:g} s, and then, at {took:g} s, it {outcome_text(call)}. Expected a pause of "
@@ -547,14 +603,25 @@ def judge_retries(
                 "`async with asyncio.timeout(deadline):` raises TimeoutError for you; with your own clock "
                 "arithmetic, `raise TimeoutError(...)` when time is up.",
             )
-    nothing_left_running(call, pending, "an attempt it no longer waited for was never cancelled.")
+    nothing_left_running(
+        call, pending, "an attempt it no longer waited for was never cancelled."
+    )
 
 
-def check_retries(learner, fetch: Flaky, timeout: float, backoff: float, deadline: float) -> None:
+def check_retries(
+    learner, fetch: Flaky, timeout: float, backoff: float, deadline: float
+) -> None:
     call, pending, stopped = run(
-        learner, "fetch_with_retries", fetch, STATUS,
-        timeout=timeout, backoff=backoff, deadline=deadline,
-        probes=(fetch,), stop_at=100.0, hang_causes=RETRY_HANG,
+        learner,
+        "fetch_with_retries",
+        fetch,
+        STATUS,
+        timeout=timeout,
+        backoff=backoff,
+        deadline=deadline,
+        probes=(fetch,),
+        stop_at=100.0,
+        hang_causes=RETRY_HANG,
     )
     judge_retries(call, fetch, pending, stopped, timeout, backoff, deadline)
 
@@ -562,7 +629,9 @@ def check_retries(learner, fetch: Flaky, timeout: float, backoff: float, deadlin
 @pytest.mark.points(1)
 def test_retries_return_the_first_answer(learner):
     """fetch_with_retries returns at once when the first attempt answers in time"""
-    check_retries(learner, Flaky(answers_after(1.5)), timeout=3.0, backoff=1.0, deadline=20.0)
+    check_retries(
+        learner, Flaky(answers_after(1.5)), timeout=3.0, backoff=1.0, deadline=20.0
+    )
 
 
 @pytest.mark.points(2)
@@ -574,8 +643,42 @@ def test_retries_recover_after_failures(learner):
     check_retries(learner, fetch, timeout=2.0, backoff=1.0, deadline=30.0)
 
 
+@pytest.mark.points(1)
+def test_retries_let_other_errors_out(learner):
+    """fetch_with_retries retries only timeouts and ConnectionError: any other error comes out at once"""
+    error = ValueError("the status page is not valid JSON")
+    fetch = Probe("fetch", delay=0.5, result=page, errors={STATUS: error})
+    call, pending, stopped = run(
+        learner, "fetch_with_retries", fetch, STATUS,
+        timeout=2.0, backoff=1.0, deadline=30.0,
+        probes=(fetch,), stop_at=100.0, hang_causes=RETRY_HANG,
+    )  # fmt: skip
+    if len(fetch.calls) > 1 or stopped:
+        ended = (
+            "was still going at 100 s"
+            if stopped
+            else f"at {call.loop_time:g} s {outcome_text(call)}"
+        )
+        raise CheckFailed(
+            f"Called {call.text}, where fetch raises {error_text(error)} after 0.5 s: a bug in the answer, not "
+            f"a network failure. It tried again ({len(fetch.calls)} attempts in all) and {ended}; expected the "
+            "ValueError itself, raised at 0.5 s, after the first attempt.",
+            "Catch only what is worth retrying, `except (TimeoutError, ConnectionError):`. `except Exception` "
+            "retries a bug too, and hides it behind a TimeoutError at the deadline.",
+        )
+    expect.raised(
+        call,
+        error,
+        STATUS,
+        advice="Catch only TimeoutError and ConnectionError around an attempt; let any other error out.",
+    )
+    nothing_left_running(call, pending, "tasks it started were never awaited.")
+
+
 @pytest.mark.points(2)
-@pytest.mark.parametrize("deadline", [9.0, 12.0], ids=["during-an-attempt", "during-a-pause"])
+@pytest.mark.parametrize(
+    "deadline", [9.0, 12.0], ids=["during-an-attempt", "during-a-pause"]
+)
 def test_retries_stop_at_the_deadline(learner, deadline):
     """fetch_with_retries raises TimeoutError exactly at the deadline, whatever it is doing"""
     # try 1 0–3 cut off, pause 1, try 2 4–5 fails, pause 2, try 3 7–10 cut off, pause 4 (10–14), ...
@@ -604,18 +707,28 @@ def plan_steps(deadline: float) -> tuple[list[Span], float]:
 
 def schedule_text(fetch: Probe) -> str:
     return ", ".join(
-        f"{s.label.strip(chr(39))} {s.start:g}–{s.end:g} s" if s.end is not None else f"{s.label} from {s.start:g} s"
+        f"{s.label.strip(chr(39))} {s.start:g}–{s.end:g} s"
+        if s.end is not None
+        else f"{s.label} from {s.start:g} s"
         for s in fetch.spans()
     )
 
 
 def judge_steps(call, fetch: Probe, pending: list[Pending], deadline: float) -> None:
     expected_spans, at = plan_steps(deadline)
-    arrived = [page(s.label.strip("'")) for s in expected_spans if s.outcome == "finish"]
+    arrived = [
+        page(s.label.strip("'")) for s in expected_spans if s.outcome == "finish"
+    ]
     cut = next((s.label for s in expected_spans if s.outcome == "cancel"), None)
-    picture = call.schedule(expected_spans, expected_title=f"Expected (deadline {deadline:g} s)")
+    picture = call.schedule(
+        expected_spans, expected_title=f"Expected (deadline {deadline:g} s)"
+    )
     error, took = call.run.error, call.loop_time
-    if isinstance(error, TimeoutError) and cut is not None and abs(took - deadline) <= EXACT:
+    if (
+        isinstance(error, TimeoutError)
+        and cut is not None
+        and abs(took - deadline) <= EXACT
+    ):
         raise CheckFailed(
             f"Called {call.text}. It raised {error_text(error)} at the {deadline:g} s deadline; expected it to "
             f"return the results that arrived in time, {short(arrived)}.",
@@ -645,7 +758,7 @@ def judge_steps(call, fetch: Probe, pending: list[Pending], deadline: float) -> 
         )
     due = [s.label.strip("'") for s in expected_spans]
     if len(started) < len(due):
-        missing = ", ".join(due[len(started):])
+        missing = ", ".join(due[len(started) :])
         raise CheckFailed(
             f"Called {call.text}. At {took:g} s it {outcome_text(call)}, having fetched "
             f"{', '.join(started) if started else 'no step at all'}: {missing} never started, though there was "
@@ -655,7 +768,9 @@ def judge_steps(call, fetch: Probe, pending: list[Pending], deadline: float) -> 
             picture,
         )
     if took > at + EXACT:
-        late = [s for s in fetch.spans() if s.end is not None and s.end > deadline + EXACT]
+        late = [
+            s for s in fetch.spans() if s.end is not None and s.end > deadline + EXACT
+        ]
         if cut is not None and late:
             first = late[0]
             text = (
@@ -672,10 +787,13 @@ def judge_steps(call, fetch: Probe, pending: list[Pending], deadline: float) -> 
             text = f"All the steps had answered by {at:g} s, but it {finished(call)} only at {took:g} s."
         raise CheckFailed(f"Called {call.text}. {text}", STEPS_DEADLINE, picture)
     if took < at - EXACT:
-        when = f"the deadline, {at:g} s (the steps get all of the time allowed)" if cut else (
-            f"{at:g} s, when the last step has answered"
+        when = (
+            f"the deadline, {at:g} s (the steps get all of the time allowed)"
+            if cut
+            else (f"{at:g} s, when the last step has answered")
         )
-        raise CheckFailed(f"Called {call.text}. It {finished(call)} at {took:g} s; expected {when}.",
+        raise CheckFailed(
+            f"Called {call.text}. It {finished(call)} at {took:g} s; expected {when}.",
             None,
             picture,
         )
@@ -697,13 +815,19 @@ def judge_steps(call, fetch: Probe, pending: list[Pending], deadline: float) -> 
             )
             advice = None
         raise CheckFailed(f"Called {call.text}. {what}", advice)
-    left = f"the step in progress at the deadline, {cut.strip(chr(39))}, was never cancelled." if cut else ""
+    left = (
+        f"the step in progress at the deadline, {cut.strip(chr(39))}, was never cancelled."
+        if cut
+        else ""
+    )
     nothing_left_running(call, pending, left or "tasks it started were never awaited.")
 
 
 def run_steps(learner, deadline: float):
     fetch = Probe("fetch", delay=STEP_DELAYS.__getitem__, result=page)
-    call, pending, _ = run(learner, "fetch_steps", fetch, STEPS, deadline=deadline, probes=(fetch,))
+    call, pending, _ = run(
+        learner, "fetch_steps", fetch, STEPS, deadline=deadline, probes=(fetch,)
+    )
     return call, fetch, pending
 
 
@@ -715,13 +839,57 @@ def test_steps_run_one_after_another(learner):
     empty = Probe("fetch")
     none, _, _ = run(learner, "fetch_steps", empty, [], deadline=5.0, probes=(empty,))
     if not same(none.result(), []):
-        raise CheckFailed(f"Called {none.text}. It returned {short(none.result())}; expected [].")
+        raise CheckFailed(
+            f"Called {none.text}. It returned {short(none.result())}; expected []."
+        )
 
 
 @pytest.mark.points(2)
-@pytest.mark.parametrize("deadline", [7.0, 1.5], ids=["in-the-third-step", "in-the-first-step"])
+@pytest.mark.parametrize(
+    "deadline", [7.0, 1.5], ids=["in-the-third-step", "in-the-first-step"]
+)
 def test_steps_stop_at_the_deadline(learner, deadline):
     """fetch_steps stops at the deadline and returns the results that arrived in time"""
     # login 0–2, profile 2–5, inbox 5–9, avatar 9–10
     call, fetch, pending = run_steps(learner, deadline=deadline)
     judge_steps(call, fetch, pending, deadline=deadline)
+
+
+@pytest.mark.points(1)
+def test_steps_can_be_cancelled_by_the_caller(learner):
+    """fetch_steps cancelled by its caller ends cancelled: only its own deadline returns the partial list"""
+    fetch = Probe("fetch", delay=STEP_DELAYS.__getitem__, result=page)
+    seen: dict[str, Any] = {"state": "running"}
+
+    async def scenario(fetch_steps):
+        task = asyncio.create_task(fetch_steps(fetch, STEPS, deadline=20.0))
+        await asyncio.sleep(3.0)  # in the second step (profile, 2–5 s)
+        task.cancel()
+        await asyncio.wait({task}, timeout=10.0)
+        if not task.done():
+            return  # the harness cancels it again, and gives up on it if it refuses
+        if task.cancelled():
+            seen["state"] = "cancelled"
+            return
+        error = task.exception()
+        if error is not None:
+            raise error  # reported by the harness (a stub, a bug), with its line
+        seen["state"], seen["value"] = "returned", task.result()
+
+    text = f"fetch_steps(fetch, {short(STEPS)}, deadline=20.0) as a task, cancelled by its caller at 3 s"
+    call = learner.run_scenario("fetch_steps", scenario, text=text, probes=(fetch,))
+    call.result()
+    if seen["state"] == "returned":
+        raise CheckFailed(
+            f"Called {call.text}. It returned {short(seen['value'])} as if its deadline had come: it caught the "
+            "CancelledError meant for it and swallowed it. Its caller (a TaskGroup, a shutdown, an outer "
+            "timeout) cancelled it to stop it, and learns that it stopped from the CancelledError coming out.",
+            "Don't catch CancelledError: catch TimeoutError around the whole `async with asyncio.timeout(deadline):` "
+            "block. asyncio.timeout turns its own cancellation into TimeoutError and lets any other go on.",
+        )
+    if seen["state"] == "running":
+        raise CheckFailed(
+            f"Called {call.text}. It was still running 10 s after it was cancelled: it caught the CancelledError "
+            "and went on with the steps.",
+            "Don't catch CancelledError; catch TimeoutError around the `async with asyncio.timeout(deadline):` block.",
+        )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import itertools
 from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,7 +31,10 @@ STOP_WAYS = (
     "or, on Python 3.13+, `queue.shutdown()` after the last item (get() then raises "
     "asyncio.QueueShutDown once the queue is empty)."
 )
-STOP = "A consumer's `while True` loop needs a way out once no more items can come. Any of these: " + STOP_WAYS
+STOP = (
+    "A consumer's `while True` loop needs a way out once no more items can come. Any of these: "
+    + STOP_WAYS
+)
 TASK_DONE = (
     "Call `queue.task_done()` once for every item a consumer takes with get() (in a `finally:`, "
     "so it also runs when process fails). join() returns when every item put on the queue has "
@@ -85,8 +89,17 @@ class Fake:
     """An async callable ``fake(arg)`` taking ``delay(arg)`` s of loop time and returning
     ``answer(arg)``; it writes start/finish/cancel to a log shared with the other fake."""
 
-    def __init__(self, name: str, log: Log, delay: Callable[[Any], float], answer: Callable[[Any], Any], label: Callable[[Any], str]) -> None:
-        self.name = name  # how the harness shows it in "Called run_pipeline(fetch, ...)"
+    def __init__(
+        self,
+        name: str,
+        log: Log,
+        delay: Callable[[Any], float],
+        answer: Callable[[Any], Any],
+        label: Callable[[Any], str],
+    ) -> None:
+        self.name = (
+            name  # how the harness shows it in "Called run_pipeline(fetch, ...)"
+        )
         self.log = log
         self.delay = delay
         self.answer = answer
@@ -122,7 +135,9 @@ class Fake:
 
     def entries(self, kind: str) -> list[Entry]:
         """What this fake logged of ``kind`` up to the learner's return."""
-        return [e for e in self.log.before_return() if e.who == self.name and e.kind == kind]
+        return [
+            e for e in self.log.before_return() if e.who == self.name and e.kind == kind
+        ]
 
     def never_awaited(self) -> int:
         """How many coroutines were handed out and never began to run (closing them)."""
@@ -134,8 +149,12 @@ class Fake:
     def spans(self) -> list[Span]:
         ends = {e.call: e for e in self.log if e.who == self.name and e.kind != "start"}
         return [
-            Span(self.label(e.arg), e.at, ends[e.call].at if e.call in ends else None,
-                 ends[e.call].kind if e.call in ends else "running")
+            Span(
+                self.label(e.arg),
+                e.at,
+                ends[e.call].at if e.call in ends else None,
+                ends[e.call].kind if e.call in ends else "running",
+            )
             for e in self.entries("start")
         ]
 
@@ -145,7 +164,11 @@ def page_of(url: str) -> str:
 
 
 def url_of(page: Any) -> Any:
-    return page[: -len(" page")] if isinstance(page, str) and page.endswith(" page") else page
+    return (
+        page[: -len(" page")]
+        if isinstance(page, str) and page.endswith(" page")
+        else page
+    )
 
 
 @dataclass
@@ -173,8 +196,12 @@ class Job:
         fetching = sum(self.fetch.delay(u) for u in self.urls) if self.fetch else 0.0
         return fetching + sum(self.process.delay(a) for a in self.expected)
 
-    def picture(self, expected: list[Span] | None = None, title: str = "Expected") -> str | None:
-        spans = sorted((s for fake in self.fakes for s in fake.spans()), key=lambda s: s.start)
+    def picture(
+        self, expected: list[Span] | None = None, title: str = "Expected"
+    ) -> str | None:
+        spans = sorted(
+            (s for fake in self.fakes for s in fake.spans()), key=lambda s: s.start
+        )
         if not spans:
             return None
         return render(spans, expected, expected_title=title)
@@ -183,19 +210,46 @@ class Job:
 def items_job(items: list[str], workers: int, delay: Callable[[str], float]) -> Job:
     log = Log()
     process = Fake("process", log, delay, str.upper, lambda item: f"proc {item}")
-    return Job("process_all", (process, list(items), workers), process, list(items), "item", workers=workers)
+    return Job(
+        "process_all",
+        (process, list(items), workers),
+        process,
+        list(items),
+        "item",
+        workers=workers,
+    )
 
 
 def pages_job(
-    batches: list[list[str]], workers: int, maxsize: int, fetch_delay: Callable[[str], float], process_delay: float
+    batches: list[list[str]],
+    workers: int,
+    maxsize: int,
+    fetch_delay: Callable[[str], float],
+    process_delay: float,
 ) -> Job:
     log = Log()
     fetch = Fake("fetch", log, fetch_delay, page_of, lambda url: f"fetch {url}")
-    process = Fake("process", log, lambda _page: process_delay, str.upper, lambda page: f"proc {url_of(page)}")
+    process = Fake(
+        "process",
+        log,
+        lambda _page: process_delay,
+        str.upper,
+        lambda page: f"proc {url_of(page)}",
+    )
     urls = [url for batch in batches for url in batch]
     args = (fetch, process, [list(b) for b in batches], workers, maxsize)
-    return Job("run_pipeline", args, process, [page_of(u) for u in urls], "page", fetch, urls,
-               [list(b) for b in batches], workers, maxsize)
+    return Job(
+        "run_pipeline",
+        args,
+        process,
+        [page_of(u) for u in urls],
+        "page",
+        fetch,
+        urls,
+        [list(b) for b in batches],
+        workers,
+        maxsize,
+    )
 
 
 def constant(seconds: float) -> Callable[[Any], float]:
@@ -245,7 +299,9 @@ def ideal(job: Job) -> tuple[list[Span], float]:
                     item = queue.popleft()
                     busy[c] = (item, t, t + job.process.delay(item))
                     changed = True
-        ends = [end for *_, end in fetching.values()] + [end for *_, end in busy.values()]
+        ends = [end for *_, end in fetching.values()] + [
+            end for *_, end in busy.values()
+        ]
         if not ends:
             return sorted(spans, key=lambda s: (s.start, s.label)), t
         t = min(ends)
@@ -273,7 +329,12 @@ class Stuck:
 
 @dataclass
 class Seen:
-    leaked: list[str] = field(default_factory=list)  # learner tasks still pending at its return
+    leaked: list[str] = field(
+        default_factory=list
+    )  # learner tasks still pending at its return
+    cancel_escaped: float | None = (
+        None  # when it raised CancelledError though nobody cancelled it
+    )
 
 
 def _task_name(task: asyncio.Task) -> str:
@@ -288,7 +349,11 @@ def _queue_waits(tasks: set[asyncio.Task]) -> list[Waiting]:
         while coroutine is not None:
             frame = getattr(coroutine, "cr_frame", None)
             owner = frame.f_locals.get("self") if frame is not None else None
-            if isinstance(owner, asyncio.Queue) and frame.f_code.co_name in ("get", "put", "join"):
+            if isinstance(owner, asyncio.Queue) and frame.f_code.co_name in (
+                "get",
+                "put",
+                "join",
+            ):
                 found.append(Waiting(frame.f_code.co_name, owner, _task_name(task)))
                 break
             coroutine = getattr(coroutine, "cr_await", None)
@@ -307,19 +372,31 @@ def run(learner, job: Job):
         async def pipeline():
             try:
                 return await function(*job.args)
+            except asyncio.CancelledError:
+                if asyncio.current_task().cancelling():
+                    raise  # the harness cancelled it
+                seen.cancel_escaped = asyncio.get_running_loop().time()
+                return None
             finally:
                 job.process.log.cut = len(job.process.log)
                 current = asyncio.current_task()
-                seen.leaked = sorted(_task_name(t) for t in asyncio.all_tasks() - before - {current})
+                seen.leaked = sorted(
+                    _task_name(t) for t in asyncio.all_tasks() - before - {current}
+                )
 
         task = asyncio.get_running_loop().create_task(pipeline(), name=job.function)
         done, _ = await asyncio.wait({task}, timeout=deadline)
         if task in done:
             return task.result()
-        return Stuck(asyncio.get_running_loop().time(), _queue_waits(asyncio.all_tasks() - before))
+        return Stuck(
+            asyncio.get_running_loop().time(),
+            _queue_waits(asyncio.all_tasks() - before),
+        )
 
     text = describe_call(job.function, job.args)
-    call = learner.run_scenario(job.function, scenario, text=text, probes=job.fakes, limit=deadline + GRACE)
+    call = learner.run_scenario(
+        job.function, scenario, text=text, probes=job.fakes, limit=deadline + GRACE
+    )
     return call, seen
 
 
@@ -356,7 +433,11 @@ def judge_stuck(call, job: Job, stuck: Stuck) -> None:
     later = f"{stuck.at - last:.0f} s later"
     picture = job.picture()
     if done == total:
-        joins = [w for w in stuck.waiting if w.kind == "join" and getattr(w.queue, "_unfinished_tasks", 0) > 0]
+        joins = [
+            w
+            for w in stuck.waiting
+            if w.kind == "join" and getattr(w.queue, "_unfinished_tasks", 0) > 0
+        ]
         if joins:
             unfinished = joins[0].queue._unfinished_tasks
             raise CheckFailed(
@@ -369,7 +450,11 @@ def judge_stuck(call, job: Job, stuck: Stuck) -> None:
             )
         getters = sum(1 for w in stuck.waiting if w.kind == "get")
         article = "an" if job.noun == "item" else "a"
-        waiting = f", with {_plural(getters, 'consumer')} waiting in queue.get() for {article} {job.noun} that never comes" if getters else ""
+        waiting = (
+            f", with {_plural(getters, 'consumer')} waiting in queue.get() for {article} {job.noun} that never comes"
+            if getters
+            else ""
+        )
         raise CheckFailed(
             f"Called {call.text}. Your consumers never stop: the pipeline did not return after all items were "
             f"processed. {_all_done(total, job.noun, last)}; {later} {job.function} was still waiting{waiting}.",
@@ -388,7 +473,10 @@ def judge_stuck(call, job: Job, stuck: Stuck) -> None:
         )
     kinds = Counter(w.kind for w in stuck.waiting)
     quiet = max((e.at for e in job.process.log), default=0.0)
-    where = "; ".join(f"{_plural(n, 'task')} waiting in queue.{kind}()" for kind, n in sorted(kinds.items()))
+    where = "; ".join(
+        f"{_plural(n, 'task')} waiting in queue.{kind}()"
+        for kind, n in sorted(kinds.items())
+    )
     raise CheckFailed(
         f"Called {call.text}. It stopped making progress with {done} of {_plural(total, job.noun)} processed: "
         f"after {quiet:g} s of loop time nothing happened any more{' (' + where + ')' if where else ''}. "
@@ -413,12 +501,15 @@ def _each_once(call, job: Job, fake: Fake, wanted: list[Any], what: str) -> None
         raise CheckFailed(
             f"Called {call.text}. {fake.name} was called more than once for {_listing(extra)} (up to {times} times): "
             f"each {what} must be handled exactly once.",
-            "Each producer fetches the urls of its own batch, each once." if fake is job.fetch else
-            "Put every item on one queue, once, and let all the consumers take from that queue: get() removes "
+            "Each producer fetches the urls of its own batch, each once."
+            if fake is job.fetch
+            else "Put every item on one queue, once, and let all the consumers take from that queue: get() removes "
             "the item, so no two consumers ever get the same one.",
         )
     if strangers:
-        raise CheckFailed(f"Called {call.text}. {fake.name} was called with {_listing(strangers)}; expected only {_listing(wanted)}.")
+        raise CheckFailed(
+            f"Called {call.text}. {fake.name} was called with {_listing(strangers)}; expected only {_listing(wanted)}."
+        )
 
 
 def judge_work(call, job: Job, seen: Seen) -> None:
@@ -426,6 +517,16 @@ def judge_work(call, job: Job, seen: Seen) -> None:
     came back, and no task was left running."""
     if isinstance(call.run.value, Stuck):
         judge_stuck(call, job, call.run.value)
+    if seen.cancel_escaped is not None:
+        raise CheckFailed(
+            f"Called {call.text}. Nobody cancelled {job.function}, yet at {seen.cancel_escaped:g} s it raised "
+            "CancelledError instead of returning the results: awaiting a consumer task you cancelled "
+            "(`await task`, or `asyncio.gather(*consumers)`) raises that task's CancelledError in your code, and "
+            f"you let it out. Its caller now believes {job.function} itself was cancelled.",
+            "After cancelling the consumers, wait for them with `await asyncio.gather(*consumers, "
+            "return_exceptions=True)` (or `await asyncio.wait(consumers)`), which does not raise their "
+            "CancelledError; or stop them with a sentinel instead of cancel().",
+        )
     got = call.result()
     for fake in job.fakes:
         unawaited = fake.never_awaited()
@@ -440,7 +541,8 @@ def judge_work(call, job: Job, seen: Seen) -> None:
         done = sum(min(finished[a], n) for a, n in Counter(job.expected).items())
         unfinished = (
             f" with {done} of {_plural(len(job.expected), job.noun)} processed"
-            if done < len(job.expected) else ""
+            if done < len(job.expected)
+            else ""
         )
         raise CheckFailed(
             f"Called {call.text}. It returned{unfinished} while {_plural(len(seen.leaked), 'task')} it started "
@@ -461,30 +563,46 @@ def judge_work(call, job: Job, seen: Seen) -> None:
         if never:
             parts.append(f"{_listing(never)} never reached process")
         if cancelled:
-            parts.append(f"process({cancelled[0].arg!r}) was cancelled at {cancelled[0].at:g} s"
-                         + (f" ({len(cancelled)} cancelled in all)" if len(cancelled) > 1 else ""))
+            parts.append(
+                f"process({cancelled[0].arg!r}) was cancelled at {cancelled[0].at:g} s"
+                + (
+                    f" ({len(cancelled)} cancelled in all)"
+                    if len(cancelled) > 1
+                    else ""
+                )
+            )
         raise CheckFailed(
             f"Called {call.text}. It returned after processing {len(job.expected) - len(lost)} of "
             f"{_plural(len(job.expected), job.noun)}: {'; '.join(parts)}. Every {job.noun} must be processed "
             "before the consumers stop.",
             "Cancel the consumers only after `await queue.join()` has returned (it waits for a task_done() per item), "
-            "or stop them with sentinels put after the last item." if cancelled else EARLY_STOP,
+            "or stop them with sentinels put after the last item."
+            if cancelled
+            else EARLY_STOP,
             job.picture(),
         )
     expected = [job.process.answer(a) for a in job.expected]
-    if isinstance(got, (list, tuple)) and any(asyncio.iscoroutine(v) or isinstance(v, asyncio.Future) for v in got):
+    if isinstance(got, (list, tuple)) and any(
+        asyncio.iscoroutine(v) or isinstance(v, asyncio.Future) for v in got
+    ):
         raise CheckFailed(
             f"Called {call.text}. It returned coroutine or Task objects instead of what process returned.",
             "Keep the result of each `await process(item)` in the list you return.",
         )
     if type(got) is not list:
-        hint = " Collect each result of process in a list your consumers share, and return it." if got is None else ""
+        hint = (
+            " Collect each result of process in a list your consumers share, and return it."
+            if got is None
+            else ""
+        )
         raise CheckFailed(
             f"Called {call.text}. It returned {short(got)} ({type(got).__name__}); expected a list of what process "
             f"returned, one per {job.noun}, in any order: {short(sorted(expected))}.{hint}"
         )
     if not all(type(v) is str for v in got) or Counter(got) != Counter(expected):
-        missing = list((Counter(expected) - Counter(v for v in got if type(v) is str)).elements())
+        missing = list(
+            (Counter(expected) - Counter(v for v in got if type(v) is str)).elements()
+        )
         extra = [v for v in got if type(v) is not str or v not in expected]
         detail = f" Missing: {_listing(missing)}." if missing else ""
         detail += f" Not expected: {_listing(extra)}." if extra else ""
@@ -496,7 +614,8 @@ def judge_work(call, job: Job, seen: Seen) -> None:
         raise CheckFailed(
             f"Called {call.text}. {job.process.peak} process calls ran at the same time; with "
             f"{_plural(job.workers, 'worker')} at most {job.workers} may: each consumer processes one {job.noun} "
-            f"at a time. A task per {job.noun} is not a pool of consumers.",
+            f"at a time, awaiting process before it takes the next. A task per {job.noun} is not a pool of "
+            f"consumers, and neither is a consumer that gathers a batch of {job.noun}s at once.",
             POOL,
             job.picture(),
         )
@@ -512,13 +631,15 @@ def judge_stopped_on_time(call, job: Job) -> None:
     if call.loop_time > last + EXACT:
         done = (
             f"The last {job.noun} was processed at {last:g} s of loop time"
-            if job.expected else f"There were no {job.noun}s to process"
+            if job.expected
+            else f"There were no {job.noun}s to process"
         )
         raise CheckFailed(
             f"Called {call.text}. {done}, but it returned only at {call.loop_time:g} s: its consumers stopped "
             f"{call.loop_time - last:g} s after the work was done. A consumer that polls (get_nowait and a sleep) "
             "or waits for a timeout (wait_for(queue.get(), ...)) stops late.",
-            "Stop the consumers when the work is done, not after a timeout: " + STOP_WAYS,
+            "Stop the consumers when the work is done, not after a timeout: "
+            + STOP_WAYS,
             job.picture(),
         )
 
@@ -566,7 +687,9 @@ def test_process_all_processes_each_item_once(learner):
 
 
 @pytest.mark.points(2)
-@pytest.mark.parametrize("count, workers", [(7, 3), (4, 1)], ids=["3-workers", "1-worker"])
+@pytest.mark.parametrize(
+    "count, workers", [(7, 3), (4, 1)], ids=["3-workers", "1-worker"]
+)
 def test_process_all_runs_workers_at_once(learner, count, workers):
     """process_all runs exactly `workers` consumers at once: 7 items of 1 s with 3 workers take 3 s"""
     items = ["kiwi", "fig", "pear", "apple", "plum", "lime", "date"][:count]
@@ -593,7 +716,16 @@ def test_process_all_stops_its_consumers(learner, items, workers):
 # --- run_pipeline -----------------------------------------------------------------------------
 
 BATCHES = [["a1", "a2", "a3"], ["b1"], ["c1", "c2", "c3", "c4"]]
-VARIED = {"a1": 0.5, "a2": 1.5, "a3": 1.0, "b1": 2.0, "c1": 0.25, "c2": 0.25, "c3": 1.0, "c4": 0.5}
+VARIED = {
+    "a1": 0.5,
+    "a2": 1.5,
+    "a3": 1.0,
+    "b1": 2.0,
+    "c1": 0.25,
+    "c2": 0.25,
+    "c3": 1.0,
+    "c4": 0.5,
+}
 
 
 @pytest.mark.points(2)
@@ -618,7 +750,9 @@ def test_pipeline_runs_producers_together(learner):
         order = [e.arg for e in starts]
         overlapping = any(
             later.at < earlier_end.at - EXACT
-            for earlier_end, later in zip([e for e in job.fetch.entries("finish") if e.arg in batch], starts[1:])
+            for earlier_end, later in zip(
+                [e for e in job.fetch.entries("finish") if e.arg in batch], starts[1:]
+            )
         )
         if order != batch or overlapping:
             raise CheckFailed(
@@ -673,7 +807,10 @@ def backlog_peak(job: Job) -> tuple[int, float]:
 @pytest.mark.points(2)
 @pytest.mark.parametrize(
     "batches, maxsize",
-    [([[f"a{n}" for n in range(1, 11)]], 2), ([[f"a{n}" for n in range(1, 6)], [f"b{n}" for n in range(1, 6)]], 3)],
+    [
+        ([[f"a{n}" for n in range(1, 11)]], 2),
+        ([[f"a{n}" for n in range(1, 6)], [f"b{n}" for n in range(1, 6)]], 3),
+    ],
     ids=["1-producer", "2-producers"],
 )
 def test_pipeline_queue_is_bounded(learner, batches, maxsize):
@@ -682,16 +819,23 @@ def test_pipeline_queue_is_bounded(learner, batches, maxsize):
     call, seen = run(learner, job)
     judge_work(call, job, seen)
     producers = len(batches)
-    most = maxsize + producers  # a full queue, and one page in the hands of each waiting producer
+    most = (
+        maxsize + producers
+    )  # a full queue, and one page in the hands of each waiting producer
     peak, at = backlog_peak(job)
     if peak > most:
-        hands = "the producer waiting to put it" if producers == 1 else f"each of the {producers} producers waiting to put"
+        hands = (
+            "the producer waiting to put it"
+            if producers == 1
+            else f"each of the {producers} producers waiting to put"
+        )
         raise CheckFailed(
             f"Called {call.text}: fetch takes 0.25 s, process 1 s, one consumer. At {at:g} s of loop time "
             f"{peak} fetched pages were waiting for the consumer; with asyncio.Queue(maxsize={maxsize}) at most "
             f"{most} can ({maxsize} in the queue, and one in the hands of {hands}). The queue grew without a "
             "bound: nothing slowed the producers down (no backpressure).",
-            BOUND + " put() waits while the queue is full, so a fast producer keeps pace with slow consumers.",
+            BOUND
+            + " put() waits while the queue is full, so a fast producer keeps pace with slow consumers.",
         )
     if peak < maxsize:
         raise CheckFailed(
@@ -711,12 +855,20 @@ def test_pipeline_queue_is_bounded(learner, batches, maxsize):
 )
 def test_pipeline_stops_when_done(learner, batches, workers, maxsize):
     """run_pipeline returns as soon as the last page is processed: its consumers stop"""
-    job = pages_job(batches, workers, maxsize, constant(0.83), 1.37)  # odd delays: no poll period lands on them
+    job = pages_job(
+        batches, workers, maxsize, constant(0.83), 1.37
+    )  # odd delays: no poll period lands on them
     call, seen = run(learner, job)
     judge_ran(call, job, seen)
 
 
-ODD = {"a1": 1.237, "a2": 2.411, "a3": 0.733, "b1": 1.529, "b2": 2.086}  # no poll period lands on these
+ODD = {
+    "a1": 1.237,
+    "a2": 2.411,
+    "a3": 0.733,
+    "b1": 1.529,
+    "b2": 2.086,
+}  # no poll period lands on these
 
 
 @pytest.mark.points(1)
@@ -738,6 +890,46 @@ def test_pipeline_consumers_wait_for_pages(learner):
             "time, far apart, so a consumer waiting on the queue takes each the moment it is put: your consumers "
             "look for pages now and then (polling) instead of waiting for one.",
             WAIT,
-            job.picture(spans, "Expected: each page processed as soon as it is fetched"),
+            job.picture(
+                spans, "Expected: each page processed as soon as it is fetched"
+            ),
+        )
+    judge_stopped_on_time(call, job)
+
+
+PUT_FETCH, PUT_PROCESS = (
+    0.31,
+    1.37,
+)  # odd delays: no poll period lands on the moment room is made
+
+
+@pytest.mark.points(1)
+def test_pipeline_producers_wait_on_a_full_queue(learner):
+    """run_pipeline's producers wait in await queue.put(): a page goes in the moment there is room"""
+    urls = [f"a{n}" for n in range(1, 7)]
+    job = pages_job([urls], 1, 1, constant(PUT_FETCH), PUT_PROCESS)
+    call, seen = run(learner, job)
+    judge_work(call, job, seen)
+    started = {e.arg: e.at for e in job.fetch.entries("start")}
+    finished = {e.arg: e.at for e in job.fetch.entries("finish")}
+    takes = sorted(
+        e.at for e in job.process.entries("start")
+    )  # a consumer took a page: room was made
+    for before, after in itertools.pairwise(urls):
+        if before not in finished or after not in started:
+            continue
+        at, ready = started[after], finished[before]
+        if at <= ready + EXACT or any(abs(at - t) <= EXACT for t in takes):
+            continue  # put at once, or the moment a consumer made room
+        room = max((t for t in takes if t < at - EXACT), default=ready)
+        room = max(room, ready)
+        raise CheckFailed(
+            f"Called {call.text}: fetch takes {PUT_FETCH:g} s, process {PUT_PROCESS:g} s, maxsize=1. The page of "
+            f"{before!r} was fetched at {ready:g} s; there was room on the queue from {room:g} s, but the producer "
+            f"fetched {after!r} only at {at:g} s, {at - room:.3g} s later: it put the page in only then. Your "
+            "producers look for room now and then (put_nowait and a sleep) instead of waiting for it.",
+            "Put with `await queue.put(page)`: it waits while the queue is full and goes on the moment a "
+            "consumer takes a page, with no sleep and no polling.",
+            job.picture(),
         )
     judge_stopped_on_time(call, job)
