@@ -1,4 +1,4 @@
-# expect-fail: test_lookup_all_runs_lookups_at_once: It returned [90, 30, 40, 60]: the right results in the wrong order; expected [60, 40, 30, 90]
+# expect-fail: test_lookup_all_runs_lookups_at_once: the right results in the wrong order; expected [60, 40, 30, 90, 70]
 # expect-fail: test_lookup_all_runs_lookups_in_threads: the right results in the wrong order
 import asyncio
 
