@@ -135,8 +135,8 @@ def _jail_script(uid: int, hide: list[Path], reach: list[Path]) -> str:
 
 
 def jail(uid: int, hide: list[Path], reach: list[Path]) -> list[str]:
-    """A command prefix running a program in new network (lo only), mount and PID namespaces,
-    as user ``uid``, able to reach the Python environment and the ``reach`` folders, with
+    """A command prefix running a program in new network (lo only), mount, PID, IPC and UTS
+    namespaces, as user ``uid``, able to reach the Python environment and the ``reach`` folders, with
     ``hide`` covered by empty unreadable mounts; [] where the OS refuses."""
     return _jail_command(uid, hide, reach) if jail_available() else []
 
@@ -144,6 +144,9 @@ def jail(uid: int, hide: list[Path], reach: list[Path]) -> list[str]:
 def _jail_command(uid: int, hide: list[Path], reach: list[Path]) -> list[str]:
     namespaces = ["--net", "--mount", "--pid", "--ipc", "--uts", "--fork", "--kill-child", "--mount-proc"]
     return ["unshare", *namespaces, "sh", "-c", _jail_script(uid, hide, reach), "sh"]
+
+
+_PYTHON_PROBE = "import sys, grader.plugin, pytest; print(sys.prefix, sys.base_prefix)"
 
 
 @functools.cache
@@ -166,8 +169,6 @@ def jail_problem() -> str | None:
         return f"a jailed probe failed (exit {probe.returncode}; expected prefixes {expected!r}): {said}"
     return None
 
-
-_PYTHON_PROBE = "import sys, grader.plugin, pytest; print(sys.prefix, sys.base_prefix)"
 
 
 def jail_available() -> bool:
