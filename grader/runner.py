@@ -126,8 +126,9 @@ def _python_folders() -> list[Path]:
 
 
 def _jail_script(uid: int, hide: list[Path], reach: list[Path]) -> str:
-    covers = "".join(f" && mount -t tmpfs -o size=4k,mode=000 awaitlings-hidden {shlex.quote(str(d))}"
-                     for d in _outermost(hide))
+    python = [p.resolve() for p in _python_folders()]
+    hide = [d for d in _outermost(hide) if not any(p.is_relative_to(d) for p in python)]  # e.g. a venv in .ci/
+    covers = "".join(f" && mount -t tmpfs -o size=4k,mode=000 awaitlings-hidden {shlex.quote(str(d))}" for d in hide)
     covers += "".join(f" && mount -t tmpfs -o size=64m,mode=1777 awaitlings-scratch {d}"
                       for d in PRIVATE_SCRATCH if Path(d).is_dir())
     drop = f"exec setpriv --reuid={uid} --regid={uid} --clear-groups --inh-caps=-all"
