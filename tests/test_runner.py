@@ -1,10 +1,13 @@
 """The runner bounds a hostile child: it keeps finished checks and kills what hangs."""
 
 import os
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
+from grader import runner
 from grader.catalog import KIT_ROOT
 from grader.runner import run_pytest
 
@@ -77,3 +80,10 @@ def test_an_isolated_run_refuses_the_kit_itself_as_its_root(tmp_path):
     with pytest.raises(ValueError, match="throwaway copy"):
         run_pytest(["checks"], tmp_path, isolated=True)
     assert KIT_ROOT.stat().st_uid == owner
+
+
+def test_the_jail_never_hides_the_folder_holding_python():
+    """A venv kept in a hidden folder (.ci/venv) stays reachable: hiding it ended every run."""
+    holder = Path(sys.prefix).resolve().parent
+    script = runner._jail_script(runner._jail_uid(), [holder], [])
+    assert "awaitlings-hidden" not in script
