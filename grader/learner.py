@@ -48,11 +48,11 @@ def error_text(error: BaseException) -> str:
     the harness's own file paths (in a task's repr, say) are left out."""
     text = re.sub(r"\S*[/\\]grader[/\\](\w+\.py)", r"\1", str(error)).rstrip(".")
     said = f"{type(error).__name__}: {text}" if text else type(error).__name__
-    inner = first_inner(error)
+    inner = first_leaf(error)
     return f"{said}, holding {error_text(inner)}" if inner is not error else said
 
 
-def first_inner(error: BaseException) -> BaseException:
+def first_leaf(error: BaseException) -> BaseException:
     """The first exception inside (nested) exception groups; ``error`` itself when it is not one."""
     while isinstance(error, BaseExceptionGroup) and error.exceptions:
         error = error.exceptions[0]
@@ -168,7 +168,7 @@ class Call:
 
     def where(self, error: BaseException) -> str:
         """The learner's line that raised: inside a task, for an error a TaskGroup wrapped."""
-        frames = traceback.extract_tb(first_inner(error).__traceback__)
+        frames = traceback.extract_tb(first_leaf(error).__traceback__)
         inside = [f for f in frames if f.filename in self.learner.files]
         if not inside:
             inside = [f for f in traceback.extract_tb(error.__traceback__) if f.filename in self.learner.files]
@@ -262,7 +262,7 @@ class Call:
         error = self.run.error
         if error is not None:
             text = messages.RAISED.format(call=self.text, error=error_text(error), where=self.where(error))
-            inner = first_inner(error)
+            inner = first_leaf(error)
             advice = next((a for kind, fragment, a in messages.KNOWN_ERRORS if isinstance(inner, kind) and fragment in str(inner)), None)
             raise CheckFailed(text, advice)
         return self.run.value

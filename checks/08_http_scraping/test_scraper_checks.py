@@ -30,7 +30,7 @@ from aiohttp import web
 from aioresponses import CallbackResult, aioresponses
 
 from grader.failure import CheckFailed
-from grader.learner import error_text, short
+from grader.learner import error_text, first_leaf, short
 from grader.timeline import Span, render
 
 EXACT = 1e-6  # loop time is virtual: correct code hits each figure exactly
@@ -339,13 +339,6 @@ def where_function(call, error: BaseException) -> str | None:
     """The learner's innermost function on the error's traceback."""
     frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename in call.learner.files]
     return frames[-1].name if frames else None
-
-
-def first_leaf(error: BaseException) -> BaseException:
-    """The first exception inside (nested) exception groups, as a TaskGroup raises them."""
-    while isinstance(error, BaseExceptionGroup) and error.exceptions:
-        error = error.exceptions[0]
-    return error
 
 
 def no_crash(call, record: Record, *, failing: str) -> None:

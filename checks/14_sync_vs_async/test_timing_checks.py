@@ -44,7 +44,7 @@ from grader.blocking import (
     learner_location,
 )
 from grader.failure import CheckFailed
-from grader.learner import describe_call, error_text, short
+from grader.learner import describe_call, error_text, first_leaf, short
 from grader.probes import Probe
 from grader.timeline import Span
 
@@ -523,16 +523,9 @@ def test_sync_version_fetches_one_after_another(learner):
 # --- fetch_all_async ----------------------------------------------------------------------
 
 
-def _leaf(error: BaseException) -> BaseException:
-    """The first exception inside (nested) exception groups: what a TaskGroup wrapped."""
-    while isinstance(error, BaseExceptionGroup) and error.exceptions:
-        error = error.exceptions[0]
-    return error
-
-
 def _read_too_early(text: str, error: BaseException | None, learner) -> None:
     """task.result() read while the task still ran (inside the TaskGroup block, say)."""
-    leaf = _leaf(error) if error is not None else None
+    leaf = first_leaf(error) if error is not None else None
     if isinstance(leaf, asyncio.InvalidStateError):
         wrapped = (
             " (wrapped in the TaskGroup's ExceptionGroup)" if leaf is not error else ""
