@@ -132,7 +132,7 @@ def _jail_script(uid: int, hide: list[Path], reach: list[Path]) -> str:
     covers += "".join(f" && mount -t tmpfs -o size=64m,mode=1777 awaitlings-scratch {d}"
                       for d in PRIVATE_SCRATCH if Path(d).is_dir())
     drop = f"exec setpriv --reuid={uid} --regid={uid} --clear-groups --inh-caps=-all"
-    return f'ip link set lo up && {_reach_script([*_python_folders(), *reach], uid)}{covers} && {drop} "$@"'
+    return f'ip link set lo up && {_reach_script([*python, *reach], uid)}{covers} && {drop} "$@"'
 
 
 def jail(uid: int, hide: list[Path], reach: list[Path]) -> list[str]:
