@@ -1,4 +1,4 @@
-# expect-fail: test_crunch_all_hands_out_every_number_before_waiting: It sent the 4 numbers to the pool one at a time
+# expect-fail: test_crunch_all_hands_out_every_number_before_waiting: It sent the 6 numbers to the pool one at a time
 # expect-pass: test_crunch_all_keeps_the_event_loop_responsive
 # expect-pass: test_crunch_batches_uses_one_pool_for_all_batches
 import asyncio

@@ -1,4 +1,4 @@
-# expect-fail: test_crunch_all_uses_the_executor_it_is_given: The executor was given jobs for [[20000, 2000, 12000, 5000]]; expected one count_primes(n) job per number
+# expect-fail: test_crunch_all_uses_the_executor_it_is_given: The executor was given jobs for [[20000, 2000, 12000, 5000, 300, 7000]]; expected one count_primes(n) job per number
 # expect-fail: test_crunch_batches_uses_one_pool_for_all_batches: expected one count_primes(n) job per number of every batch
 import asyncio
 import math

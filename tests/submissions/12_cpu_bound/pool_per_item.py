@@ -1,7 +1,8 @@
-# expect-fail: test_crunch_all_uses_the_executor_it_is_given: It created 4 new ProcessPoolExecutor(s) (one per number)
+# expect-fail: test_crunch_all_uses_the_executor_it_is_given: It created 6 new ProcessPoolExecutor(s) (one per number)
 # expect-fail: test_crunch_batches_uses_one_pool_for_all_batches: It created 7 ProcessPoolExecutors for 4 batches
 # expect-pass: test_crunch_all_runs_the_work_in_worker_processes
 # expect-pass: test_crunch_all_returns_the_counts_in_order
+# expect-pass: test_crunch_batches_shuts_down_when_a_batch_fails
 import asyncio
 import math
 from concurrent.futures import ProcessPoolExecutor
