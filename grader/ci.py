@@ -41,6 +41,11 @@ EXIT_GRADED, EXIT_BELOW, EXIT_FAILED = 0, 1, 2
 ANNOTATION_LIMIT = 10  # GitHub shows at most 10 error annotations of one step
 CELL_LIMIT = 160  # characters of a message in a table cell
 CLASSROOM_MESSAGE_LIMIT = 1000  # characters of a message in the Classroom result (step outputs are capped at 1 MB)
+# Characters of the encoded Classroom result: the reporter step gets it in one environment variable,
+# and Linux refuses to start a process with one over 128 KiB (MAX_ARG_STRLEN), so the step would fail
+# with "Argument list too long" and Classroom would record nothing. Messages are shortened to fit.
+CLASSROOM_RESULT_LIMIT = 100_000
+CLASSROOM_SHORTER = (CLASSROOM_MESSAGE_LIMIT, 300, 100, 0)  # message limits tried in turn; 0: no message
 NOT_STARTED = "not started: every function still raises NotImplementedError"
 ALL_PASS = "every check passes"
 
@@ -311,7 +316,7 @@ def classroom_status(outcome: str) -> str:
     return "pass" if outcome == "passed" else "fail"
 
 
-def classroom_result(graded: Graded) -> dict:
+def classroom_result(graded: Graded, message_limit: int = CLASSROOM_MESSAGE_LIMIT) -> dict:
     """The result a Classroom runner step hands to classroom-resources/autograding-grading-reporter.
 
     Format, read from the reporter and its runners (github.com/classroom-resources):
@@ -322,15 +327,16 @@ def classroom_result(graded: Graded) -> dict:
     autograding-io-grader src/main.js writes ``{version, status, max_score, tests: [{name, status,
     message, test_code, filename, line_no, duration, score}]}`` as ``result`` (base64);
     autograding-python-grader runner/data.py has ``duration`` in seconds. ``test_code`` stays
-    empty here: it would show a hidden check's source.
+    empty here: it would show a hidden check's source. Messages are cut at ``message_limit``
+    characters (0: none); the step summary and results.json keep them whole.
     """
     tests, named = [], titles(graded)
     for check in graded.result.checks:
         exercise = graded.exercise(check.exercise)
         line = None if check.exercise in graded.untouched else line_of(check.message, exercise.filename)
-        message = check.message.strip()
-        if len(message) > CLASSROOM_MESSAGE_LIMIT:
-            message = message[: CLASSROOM_MESSAGE_LIMIT - 1] + "…"
+        message = check.message.strip() if message_limit else ""
+        if len(message) > message_limit:
+            message = message[: message_limit - 1] + "…"
         tests.append({
             "name": f"{check.exercise}: {named[check.exercise, check.check]}",
             "status": classroom_status(check.outcome),
@@ -352,7 +358,16 @@ def classroom_error(message: str) -> dict:
 
 
 def encode(result: dict) -> str:
-    return base64.b64encode(json.dumps(result).encode("utf-8")).decode("ascii")
+    return base64.b64encode(json.dumps(result, separators=(",", ":")).encode("utf-8")).decode("ascii")
+
+
+def classroom_output(graded: Graded) -> str:
+    """The encoded Classroom result, its messages shortened until it fits in one environment variable."""
+    for limit in CLASSROOM_SHORTER:
+        encoded = encode(classroom_result(graded, limit))
+        if len(encoded) <= CLASSROOM_RESULT_LIMIT:
+            break
+    return encoded
 
 
 # JUnit XML
@@ -413,8 +428,9 @@ def _print_report(graded: Graded) -> None:
     for exercise in graded.plan.exercises:
         points = f"{_points(graded.score(exercise.name))}/{_points(graded.max_points(exercise.name))}"
         print(f"  {exercise.name:<{width}}  {points:>7}  {exercise_note(graded, exercise)}")
-    for problem in graded.result.problems.values():
-        print(f"  not graded: {problem}")
+    for name, problem in graded.result.problems.items():
+        if name not in {e.name for e in graded.plan.exercises}:  # an exercise's problem is its row's note already
+            print(f"  not graded: {problem}")
     if _in_github():
         print(f"::{token}::")
         for command in annotations(graded)[:ANNOTATION_LIMIT]:
@@ -427,7 +443,7 @@ def report(graded: Graded, out: Path, results: Path | None, visibility: str) -> 
 
     _write(results or out / "results.json", json.dumps(gradescope.results(graded, visibility), indent=1) + "\n")
     _write(out / "junit.xml", junit_xml(graded))
-    outputs = {"result": encode(classroom_result(graded)), "score": _points(graded.score()),
+    outputs = {"result": classroom_output(graded), "score": _points(graded.score()),
                "max_score": _points(graded.max_points())}
     _github_files(summary_markdown(graded), outputs)
     try:

@@ -109,7 +109,7 @@ def _release(args: argparse.Namespace) -> int:
         print(f"awaitlings release: left out {name}: {why}", file=sys.stderr)
     print(f"Released {len(made.exercises)} exercises ({', '.join(made.exercises)}) into {made.out}: {len(made.files)} files")
     if args.checks_archive:
-        print(f"Wrote the hidden checks pack {args.checks_archive}: keep it private (see README, 'Autograding')")
+        print(f"Wrote the hidden checks pack {args.checks_archive}: keep it private (see README, 'The student kit, and autograding pull requests')")
     return 0
 
 

@@ -41,7 +41,8 @@ def _overview(graded) -> str:
     for exercise in graded.plan.exercises:
         lines.append(f"{exercise.name}: {graded.score(exercise.name):g} / {graded.max_points(exercise.name):g}"
                      f" — {exercise_note(graded, exercise)}")
-    lines += [f"Not graded: {problem}" for problem in graded.result.problems.values()]
+    shown = {e.name for e in graded.plan.exercises}  # an exercise's problem is its line's note already
+    lines += [f"Not graded: {problem}" for name, problem in graded.result.problems.items() if name not in shown]
     return "\n".join(lines)
 
 

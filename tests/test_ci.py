@@ -4,6 +4,8 @@ Submissions are made from the reference solutions of exercises 01-03, so the tes
 depend on which other exercises exist; expected points come from the collected checks.
 """
 
+import base64
+import json
 import os
 import re
 import shlex
@@ -27,7 +29,7 @@ from autograding_checks import (
     secret_lines,
 )
 
-from grader import ci, cli, release, runner
+from grader import batch, ci, cli, release, runner
 
 SOLUTIONS = REPO / "solutions"
 AWAITLINGS = str(Path(sys.executable).parent / "awaitlings")
@@ -216,6 +218,31 @@ def test_fail_under_and_a_low_score(made, tmp_path):
     assert classroom(tmp_path / "output")["status"] == "fail"  # the outputs are written all the same
 
 
+def test_the_classroom_result_fits_in_the_reporter_steps_environment(made, tmp_path, monkeypatch):
+    """The reporter step gets the result as one environment variable: Linux refuses one over 128 KiB
+    ("Argument list too long"), so a submission failing every check with long messages would report nothing."""
+    plan = made[2]
+    exercise = plan.exercises[0]
+    message = f"{exercise.filename}:3: It raised RuntimeError: " + "a long message of the learner's own " * 55
+    checks = [batch.CheckResult(exercise.name, f"test_many[{i}]", f"check {i}", 0.0, 1.0, "failed", message, 0.01)
+              for i in range(250)]
+    checks.append(batch.CheckResult(exercise.name, "test_ok", "a passing check", 1.0, 1.0, "passed", "", 0.01))
+    graded = ci.Graded(plan, batch.LearnerResult("class/learner", "key", checks), {exercise.name: "x.py"}, set(), 1.0)
+    monkeypatch.setenv("GITHUB_OUTPUT", str(tmp_path / "output"))
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+    ci.report(graded, tmp_path / "out", None, "visible")
+    encoded = outputs(tmp_path / "output")["result"][0]
+    assert len(f"AWAITLINGS_RESULTS={encoded}".encode()) < 128 * 1024  # MAX_ARG_STRLEN
+    result = classroom(tmp_path / "output")
+    check_classroom(result)
+    assert len(result["tests"]) == len(checks) and sum(t["score"] for t in result["tests"]) == 1
+    assert {t["line_no"] for t in result["tests"] if t["status"] == "fail"} == {3}
+    assert all(t["message"] is None or message.startswith(t["message"].rstrip("…")) for t in result["tests"])
+    few = ci.Graded(plan, batch.LearnerResult("l", "k", checks[:5]), {}, set(), 1.0)
+    small = json.loads(base64.b64decode(ci.classroom_output(few)))
+    assert [t["message"] for t in small["tests"]] == [message[: ci.CLASSROOM_MESSAGE_LIMIT - 1] + "…"] * 5
+
+
 def test_line_of_reads_the_learner_file_only():
     assert ci.line_of("gather.py:12: SyntaxError: invalid syntax", "gather.py") == 12
     assert ci.line_of("It made a blocking call, time.sleep, at gather.py:8 (`time.sleep(1)`)", "gather.py") == 8
@@ -257,6 +284,18 @@ def test_the_workflow_grades_pull_requests_with_the_hidden_checks(made):
     readme = (REPO / "README.md").read_text()
     for secret in set(re.findall(r"AWAITLINGS_CHECKS_\w+", text)):
         assert secret in readme, f"{secret} is not documented in README.md"
+    for quoted in re.findall(r'README, "([^"]+)"', text):  # a section the workflow's comment sends the instructor to
+        assert re.search(rf"^#+ {re.escape(quoted)}$", readme, re.MULTILINE), f"README.md has no section {quoted!r}"
+
+
+def test_every_variable_awaitlings_ci_reads_is_documented():
+    """A CI maintainer trying `awaitlings ci` by hand learns from the README what it reads (no annotation
+    is printed without GITHUB_ACTIONS=true, for one)."""
+    source = (REPO / "grader" / "ci.py").read_text()
+    read = set(re.findall(r"os\.environ(?:\.get\(|\[)\"(\w+)\"", source))
+    assert {"GITHUB_ACTIONS", "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"} <= read
+    readme = (REPO / "README.md").read_text()
+    assert [name for name in sorted(read) if name not in readme] == []
 
 
 def _actionlint():

@@ -87,6 +87,8 @@ def test_run_autograder_grades_a_submission_folder(bundle, tmp_path):
     assert data["extra_data"]["max_score"] == sum(c.max_points for checks in plan.checks.values() for c in checks)
     missing = [t for t in data["tests"] if t["tags"] == ["02_event_loop"]]
     assert missing and all(t["score"] == 0 and "no 02_event_loop/interleave.py" in t["output"] for t in missing)
+    for overview in (data["output"], done.stdout):  # once, on the exercise's own line
+        assert overview.count("no 02_event_loop/interleave.py") == 1, overview
     settled = [t for t in data["tests"] if t["tags"] == ["03_gather"] and t["status"] == "failed"]
     assert settled and all("ValueError" in t["output"] for t in settled)
     assert {t["visibility"] for t in data["tests"]} == {"visible"}
