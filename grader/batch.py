@@ -96,19 +96,24 @@ def _sandbox(plan_: Plan, sources: dict[str, str], where: Path) -> Path:
     return where
 
 
-def _run(plan_: Plan, sources: dict[str, str], exercises: list[catalog.Exercise], hide: tuple[Path, ...]) -> dict[str, Record]:
+def _run(
+    plan_: Plan, sources: dict[str, str], exercises: list[catalog.Exercise], hide: tuple[Path, ...]
+) -> tuple[dict[str, Record], str | None]:
+    """The records of one run over ``exercises``, and which limit stopped it, if one did."""
     with tempfile.TemporaryDirectory(prefix="awaitlings-sandbox-") as scratch:
         root = _sandbox(plan_, sources, Path(scratch))
         paths = [f"checks/{e.name}" for e in exercises]
         hidden = (*secrets_of(plan_.root), *hide)
-        return run_pytest(paths, root / "submission", root=root, isolated=True, hide=hidden).records
+        outcome = run_pytest(paths, root / "submission", root=root, isolated=True, hide=hidden)
+        return outcome.records, outcome.stopped
 
 
-def _result(record: Record | None, check: Record, problem: str | None) -> CheckResult:
+def _result(record: Record | None, check: Record, problem: str | None, stopped: str | None) -> CheckResult:
     if problem:
         outcome, message, points, duration = "not graded", problem, 0.0, 0.0
     elif record is None or record.outcome == "collected":
-        outcome, message, points, duration = "no result", NO_RESULT, 0.0, 0.0
+        message = f"{NO_RESULT}: {stopped}" if stopped else NO_RESULT
+        outcome, points, duration = "no result", 0.0, 0.0
     else:
         outcome, message, duration = record.outcome, record.message, record.duration
         points = check.max_points if outcome == "passed" else 0.0
@@ -152,22 +157,23 @@ def grade_learner(
     """
     result = LearnerResult(entry.learner, key(plan_, sources), problems=problems)
     graded = [e for e in plan_.exercises if e.name in sources]
-    records = _run(plan_, sources, graded, hide) if graded else {}
+    records, stopped = _run(plan_, sources, graded, hide) if graded else ({}, None)
     # An exercise whose run ended early (os._exit, a kill) is rerun alone: the others keep their results.
     by_check = {(r.exercise, r.check): r for r in records.values()}
     def unreported(exercise: catalog.Exercise) -> bool:
         found = [by_check.get((exercise.name, c.check)) for c in plan_.checks[exercise.name]]
         return any(r is None or r.outcome == "collected" for r in found)
 
+    stopped_in = {}  # exercise: the limit that stopped its own run
     for exercise in graded:
         if unreported(exercise):
-            again = _run(plan_, sources, [exercise], hide)
+            again, stopped_in[exercise.name] = _run(plan_, sources, [exercise], hide)
             by_check.update({(r.exercise, r.check): r for r in again.values() if r.exercise == exercise.name})
     for exercise in plan_.exercises:
         problem = problems.get(exercise.name) or problems.get("*") or _tampered(by_check, exercise)
         for check in plan_.checks[exercise.name]:
             record = None if problem else by_check.get((exercise.name, check.check))
-            result.checks.append(_result(record, check, problem))
+            result.checks.append(_result(record, check, problem, stopped_in.get(exercise.name, stopped)))
     return result
 
 

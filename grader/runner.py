@@ -26,7 +26,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader import records
+from grader import cgroups, records
 from grader.catalog import KIT_ROOT
 from grader.plugin import CHECK_TIMEOUT
 
@@ -34,9 +34,12 @@ WALL_LIMIT = 300.0  # seconds for one pytest child, whatever it runs
 MEMORY_LIMIT = 2 << 30  # bytes of address space
 FILE_LIMIT = 64 << 20  # bytes in one written file
 PROCESS_LIMIT = 64  # processes and threads of the child's user (not enforced for root)
+TASK_LIMIT = PROCESS_LIMIT + 8  # processes and threads of the whole run, in its control group (+ the jail's)
 OUTPUT_LIMIT = 200_000  # bytes of child output kept; the rest is read and dropped
 PLUGINS = ["-p", "grader.plugin", "-p", "pytest_timeout"]
-PRIVATE_SCRATCH = ("/dev/shm", "/var/tmp")  # a fresh empty tmpfs each in the jail (/tmp holds the sandbox)
+PRIVATE_SCRATCH = ("/dev/shm", "/var/tmp")  # a fresh empty tmpfs each in the jail
+TMP = Path("/tmp").resolve()  # the jail's own, empty but for the run's sandbox and scratch
+PRIVATE_TMP_SIZE = "256m"
 KIT_SECRETS = ("solutions", "checks", "tests", "examples", ".git", ".ci")  # hidden from a jailed child
 
 
@@ -47,11 +50,14 @@ class Outcome:
     records: dict[str, records.Record]
     returncode: int | None  # None: killed at the wall-clock limit
     output: str
+    stopped: str | None = None  # what stopped the run, when a limit did: "…used more than 2 GiB…"
 
 
-def _limit_child() -> None:
-    """Runs in the child before exec: its own process group and resource limits."""
+def _limit_child(group: cgroups.Group | None = None) -> None:
+    """Runs in the child before exec: its own process group, control group and resource limits."""
     os.setsid()
+    if group is not None:
+        group.join()
     for limit, value in (
         (resource.RLIMIT_AS, MEMORY_LIMIT),
         (resource.RLIMIT_FSIZE, FILE_LIMIT),
@@ -87,16 +93,17 @@ def _outermost(folders: list[Path]) -> list[Path]:
     return kept
 
 
-def _reach_script(needed: list[Path], uid: int) -> str:
+def _reach_script(needed: list[Path], uid: int, recreated: frozenset[Path] = frozenset()) -> str:
     """Shell steps that let user ``uid`` reach ``needed`` folders inside the new mount namespace.
 
     A folder on the way that others cannot search (``/root`` holding pyenv, tox's ``.tox``) is
     covered by an empty tmpfs holding only the ways on, bound back from the real folder; the
-    rest of it stays hidden and nothing outside the namespace changes."""
+    rest of it stays hidden and nothing outside the namespace changes. ``recreated``: folders the
+    jail made afresh (the way down its private /tmp), which anyone may pass."""
     blocked: dict[Path, set[str]] = {}
     for path in {p.resolve() for p in needed}:
         for parent in path.parents:
-            if not _searchable(parent, uid):
+            if parent not in recreated and not _searchable(parent, uid):
                 blocked.setdefault(parent, set()).add(path.relative_to(parent).parts[0])
     steps = []
     for folder in sorted(blocked, key=lambda f: len(f.parts)):
@@ -125,14 +132,33 @@ def _python_folders() -> list[Path]:
     return folders + [Path(entry) for entry in sys.path if entry and Path(entry).is_dir()]
 
 
+def _private_tmp_script(kept: list[Path]) -> str:
+    """Shell steps that give the jail an empty /tmp of its own, with the ``kept`` folders inside
+    the machine's /tmp (the run's sandbox and scratch) bound back at the same paths. They wait in
+    the jail's private /var/tmp while /tmp is covered; nothing is left in the machine's /tmp."""
+    steps = ["stage=$(mktemp -d -p /var/tmp)"]
+    for number, folder in enumerate(kept):
+        steps.append(f'mkdir "$stage"/{number} && mount --bind {shlex.quote(str(folder))} "$stage"/{number}')
+    steps.append(f"mount -t tmpfs -o size={PRIVATE_TMP_SIZE},mode=1777 awaitlings-tmp {TMP}")
+    for number, folder in enumerate(kept):
+        there = shlex.quote(str(folder))
+        steps.append(f'mkdir -p {there} && mount --bind "$stage"/{number} {there} && umount "$stage"/{number}')
+    return " && ".join(steps)
+
+
 def _jail_script(uid: int, hide: list[Path], reach: list[Path]) -> str:
     python = [p.resolve() for p in _python_folders()]
+    needed = [*python, *(p.resolve() for p in reach)]
+    kept = [p for p in _outermost(needed) if p.is_relative_to(TMP)]  # the rest of /tmp is gone in the jail
     hide = [d for d in _outermost(hide) if not any(p.is_relative_to(d) for p in python)]  # e.g. a venv in .ci/
-    covers = "".join(f" && mount -t tmpfs -o size=4k,mode=000 awaitlings-hidden {shlex.quote(str(d))}" for d in hide)
-    covers += "".join(f" && mount -t tmpfs -o size=64m,mode=1777 awaitlings-scratch {d}"
+    hide = [d for d in hide if not d.is_relative_to(TMP) or any(d.is_relative_to(k) for k in kept)]
+    scratch = "".join(f" && mount -t tmpfs -o size=64m,mode=1777 awaitlings-scratch {d}"
                       for d in PRIVATE_SCRATCH if Path(d).is_dir())
+    covers = "".join(f" && mount -t tmpfs -o size=4k,mode=000 awaitlings-hidden {shlex.quote(str(d))}" for d in hide)
     drop = f"exec setpriv --reuid={uid} --regid={uid} --clear-groups --inh-caps=-all"
-    return f'ip link set lo up && {_reach_script([*python, *reach], uid)}{covers} && {drop} "$@"'
+    recreated = frozenset(a for k in kept for a in k.parents if a.is_relative_to(TMP))  # made by mkdir -p
+    reach = _reach_script(needed, uid, recreated)
+    return f'ip link set lo up{scratch} && {_private_tmp_script(kept)} && {reach}{covers} && {drop} "$@"'
 
 
 def jail(uid: int, hide: list[Path], reach: list[Path]) -> list[str]:
@@ -158,6 +184,8 @@ def jail_problem() -> str | None:
     missing = [tool for tool in ("unshare", "ip", "setpriv", "mount", "mktemp") if not shutil.which(tool)]
     if missing:
         return f"missing tools: {', '.join(missing)}"
+    if not Path("/var/tmp").is_dir():
+        return "no /var/tmp (the jail's private /tmp is staged there)"
     with tempfile.TemporaryDirectory() as empty:
         command = [*_jail_command(_jail_uid(), [Path(empty)], []), sys.executable, "-I", "-c", _PYTHON_PROBE]
         try:
@@ -218,13 +246,15 @@ def isolation_in_force() -> dict[str, object]:
         "process": "one child per learner (per exercise after an early exit), own process group",
         "network": "loopback only (new network namespace)" if jailed or network_namespace() else "NOT isolated (unshare refused)",
         "filesystem": "kit's solutions/checks/tests/history and the submissions and output folders hidden; "
-        "writable: its own folder, a private /dev/shm and /var/tmp, and the machine's shared /tmp"
+        "writable: its own folder and a private /tmp, /dev/shm and /var/tmp"
         if jailed else "NOT isolated (same user as the grader)",
         "user": "a user id of its own per run; every process it leaves is killed (PID namespace)" if jailed
         else "the grader's own user",
         "limits": {"wall_s": WALL_LIMIT, "memory_bytes": MEMORY_LIMIT, "file_bytes": FILE_LIMIT,
                    "processes": PROCESS_LIMIT, "output_bytes": OUTPUT_LIMIT},
         "process_limit_enforced": jailed or os.geteuid() != 0,
+        "control_group": f"one per run: {MEMORY_LIMIT} bytes of memory and {TASK_LIMIT} tasks for all its processes "
+        "together" if cgroups.problem() is None else f"NOT in force ({cgroups.problem()})",
         "plugins": "autoload off, no conftest, python -I",
         "records": "HMAC-signed with a key passed through an inherited pipe",
     }
@@ -266,7 +296,7 @@ def run_pytest(
         env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTHONDONTWRITEBYTECODE": "1"}
         if bytecode:
             del env["PYTHONDONTWRITEBYTECODE"]
-        key, passed_fds, prefix, python, jailed = None, (), [], [sys.executable], None
+        key, passed_fds, prefix, python, jailed, group = None, (), [], [sys.executable], None, None
         if isolated:
             key = secrets.token_bytes(32)
             read_end, write_end = os.pipe()
@@ -277,6 +307,7 @@ def run_pytest(
             env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(root), "LANG": "C.UTF-8",
                    "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTHONDONTWRITEBYTECODE": "1"}
             prefix, python = network_namespace(), [sys.executable, "-I"]
+            group = cgroups.create(MEMORY_LIMIT, TASK_LIMIT)
             if jail_available():
                 uid = jailed = _jail_uid()
                 (Path(scratch) / "tmp").mkdir()
@@ -285,27 +316,51 @@ def run_pytest(
                 options += ["--basetemp", str(Path(scratch) / "tmp" / "pytest")]
                 prefix = jail(uid, [*secrets_of(KIT_ROOT), *(d for d in hide if d.is_dir())],
                               [root, Path(scratch), submission])
-        child = subprocess.Popen(
-            [*prefix, *python, "-m", "pytest", *paths, *options], cwd=root, env=env,
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            preexec_fn=_limit_child, pass_fds=passed_fds,
-        )
-        for fd in passed_fds:
-            os.close(fd)
-        kept = bytearray()
-        reader = threading.Thread(target=_read_capped, args=(child.stdout, kept), daemon=True)
-        reader.start()
         try:
-            returncode: int | None = child.wait(timeout=wall_limit)
-        except subprocess.TimeoutExpired:
-            returncode = None
-        try:
-            os.killpg(child.pid, signal.SIGKILL)  # at the limit, and whatever the learner left behind
-        except ProcessLookupError:
-            pass
-        if jailed is not None:
-            _kill_user(jailed)  # also what left the process group
-        child.wait()
-        reader.join(timeout=10)
-        text = bytes(kept).decode("utf-8", "replace")
-        return Outcome(records.final(record, key), returncode, text)
+            returncode, text = _watch(
+                [*prefix, *python, "-m", "pytest", *paths, *options], root, env, passed_fds, group, jailed, wall_limit
+            )
+            stopped = _stopped_by(returncode, group, wall_limit)
+        finally:
+            if group is not None:
+                group.remove()
+        return Outcome(records.final(record, key), returncode, text, stopped)
+
+
+def _watch(
+    command: list[str], root: Path, env: dict, passed_fds: tuple, group: cgroups.Group | None,
+    jailed: int | None, wall_limit: float,
+) -> tuple[int | None, str]:
+    """Run the child to its end or the wall-clock limit, then kill all it left; its exit code
+    (None at the limit) and its output, capped."""
+    child = subprocess.Popen(
+        command, cwd=root, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        preexec_fn=functools.partial(_limit_child, group), pass_fds=passed_fds,
+    )
+    for fd in passed_fds:
+        os.close(fd)
+    kept = bytearray()
+    reader = threading.Thread(target=_read_capped, args=(child.stdout, kept), daemon=True)
+    reader.start()
+    try:
+        returncode: int | None = child.wait(timeout=wall_limit)
+    except subprocess.TimeoutExpired:
+        returncode = None
+    try:
+        os.killpg(child.pid, signal.SIGKILL)  # at the limit, and whatever the learner left behind
+    except ProcessLookupError:
+        pass
+    if jailed is not None:
+        _kill_user(jailed)  # also what left the process group
+    child.wait()
+    reader.join(timeout=10)
+    return returncode, bytes(kept).decode("utf-8", "replace")
+
+
+def _stopped_by(returncode: int | None, group: cgroups.Group | None, wall_limit: float) -> str | None:
+    """Which limit ended the run early, in the learner's terms."""
+    if group is not None and group.oom_killed():
+        return f"its processes together used more than {MEMORY_LIMIT >> 30} GiB of memory, so the run was stopped"
+    if returncode is None:
+        return f"it was still running after {wall_limit:.0f} s, so the run was stopped"
+    return None

@@ -3,14 +3,16 @@ exercise (01), leaves the other learners, the kit and the outputs untouched, and
 stops the batch. One class holds them all; it is graded once, each case is a test."""
 
 import hashlib
+import os
 import shutil
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
-from grader import batch, catalog, messages, runner
+from grader import batch, catalog, cgroups, messages, runner
 
 ROOT = catalog.KIT_ROOT
 SOLVED = (ROOT / "solutions" / "03_gather" / "gather.py").read_text()
@@ -23,6 +25,7 @@ def _gather(fetch_all_body: str, top: str = "") -> str:
 
 
 SEQUENTIAL = "return [await fetch(item) for item in items]"
+LEFT_IN_TMP = Path("/tmp/awaitlings-hostile-left-this")
 HOSTILE = {
     "exits": _gather("import os\nos._exit(0)"),
     "always_equal": _gather(
@@ -70,6 +73,22 @@ HOSTILE = {
         """
     ),
     "allocates_10g": _gather("hoard = bytearray(10 << 30)\nreturn [hoard]"),
+    # six processes of 1.2 GiB each, each under the per-process limit: the run's control group holds
+    # them all to 2 GiB together, so at most one is still alive to say so
+    "hoards_in_children": _gather(
+        'raise RuntimeError(f"hoarders alive: {ALIVE}")',
+        top="""
+        import subprocess, sys, time
+        HOARD = "import sys, time; b = b'x' * (1200 << 20); print('up', flush=True); time.sleep(30)"
+        hoarders = [subprocess.Popen([sys.executable, "-c", HOARD], stdout=subprocess.PIPE) for _ in range(6)]
+        said = [h.stdout.read(2) == b"up" for h in hoarders]  # each has its memory, or was killed
+        time.sleep(1)
+        ALIVE = sum(up and h.poll() is None for up, h in zip(said, hoarders))
+        """,
+    ),
+    "leaves_files_in_tmp": _gather(
+        'raise RuntimeError("left a file in /tmp")', top=f"open({str(LEFT_IN_TMP)!r}, 'w').write('left behind')"
+    ),
     "prints_1g": _gather("import sys\nfor _ in range(1024):\n    sys.stdout.write('x' * (1 << 20))\n" + SEQUENTIAL),
     "dials_out": _gather(
         "import socket\nsocket.create_connection(('93.184.215.14', 80), timeout=3).close()\n" + SEQUENTIAL
@@ -138,6 +157,7 @@ def graded(tmp_path_factory):
         (folder / "03_gather").mkdir()
         (folder / "03_gather" / "gather.py").write_text(source)
     before = {name: hashlib.sha256(path.read_bytes()).hexdigest() for name, path in TARGETS.items()}
+    LEFT_IN_TMP.unlink(missing_ok=True)
     plan = batch.plan(ROOT, ["01", "03"])
     results = {r.learner: r for r in batch.grade(submissions, out, plan, jobs=2)}
     after = {name: hashlib.sha256(path.read_bytes()).hexdigest() for name, path in TARGETS.items()}
@@ -163,6 +183,26 @@ def test_hostile_submission_scores_zero_on_its_exercise_only(graded, learner):
 def test_the_honest_learner_beside_them_gets_full_marks(graded):
     plan, results, _, _ = graded
     assert results["honest"].score() == _full(plan, "01_coroutines") + _full(plan, "03_gather")
+
+
+@pytest.mark.timeout(900)
+def test_processes_share_one_memory_cap(graded):
+    """Six 1.2 GiB processes each pass the per-process limit; the control group stops all but one."""
+    _, results, _, _ = graded
+    said = {c.message for c in results["hoards_in_children"].checks if "hoarders alive: " in c.message}
+    alive = {int(m.split("hoarders alive: ")[1][:1]) for m in said}
+    assert alive and max(alive) <= 1, said
+    ours = f"run-{os.getpid()}-*"
+    left = [g.name for h in ("memory", "pids") for g in (cgroups.HIERARCHIES / h / cgroups.PARENT).glob(ours)]
+    assert not left, f"control groups left behind: {left}"
+
+
+@pytest.mark.timeout(900)
+def test_files_written_to_tmp_stay_in_the_jail(graded):
+    """The jail's /tmp is its own: what learner code writes there is gone with the run."""
+    _, results, _, _ = graded
+    assert "leaves_files_in_tmp" in results
+    assert not LEFT_IN_TMP.exists()
 
 
 @pytest.mark.timeout(900)

@@ -1,13 +1,14 @@
 """The runner bounds a hostile child: it keeps finished checks and kills what hangs."""
 
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from grader import runner
+from grader import cgroups, runner
 from grader.catalog import KIT_ROOT
 from grader.runner import run_pytest
 
@@ -46,6 +47,7 @@ def test_unstoppable_child_is_killed_with_its_process_group(tmp_path):
     start = time.monotonic()
     outcome = run_pytest(["checks/03_gather"], submission, wall_limit=5, check_timeout=2)
     assert outcome.returncode is None  # killed at the wall-clock limit
+    assert outcome.stopped == "it was still running after 5 s, so the run was stopped"
     assert time.monotonic() - start < 15
     assert any(r.outcome == "passed" for r in outcome.records.values())
     time.sleep(0.2)
@@ -87,3 +89,29 @@ def test_the_jail_never_hides_the_folder_holding_python():
     holder = Path(sys.prefix).resolve().parent
     script = runner._jail_script(runner._jail_uid(), [holder], [])
     assert "awaitlings-hidden" not in script
+
+
+def test_control_groups_are_in_force_here():
+    """The machines this kit grades on offer cgroups; if one does not, the gradebook says so."""
+    assert cgroups.problem() is None
+    assert runner.isolation_in_force()["control_group"].startswith("one per run")
+
+
+def test_a_killed_graders_control_groups_are_swept():
+    """A grader killed with -9 leaves its empty groups behind: the next run deletes them, and only those."""
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    stale = [cgroups.HIERARCHIES / h / cgroups.PARENT / f"run-{dead.pid}-0" for h in ("memory", "pids")]
+    alive = [cgroups.HIERARCHIES / h / cgroups.PARENT / f"run-{os.getpid()}-0" for h in ("memory", "pids")]
+    for folder in stale + alive:
+        folder.mkdir(parents=True)
+    group = cgroups.create(1 << 30, 16)
+    try:
+        assert group is not None
+        assert not any(folder.exists() for folder in stale)
+        assert all(folder.exists() for folder in alive)
+    finally:
+        for folder in alive:
+            folder.rmdir()
+        group.remove()
+    assert not group.memory.exists() and not group.pids.exists()

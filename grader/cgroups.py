@@ -1,0 +1,126 @@
+"""A control group per learner run: one cap on the memory and the tasks of its whole process tree.
+
+Resource limits hold per process: six children of 2 GiB each hold 12 GiB. A cgroup (v1
+``memory`` and ``pids`` hierarchies) counts them together, and the kernel's OOM killer stops
+the run inside it, not the grader or another learner. Where the machine offers no writable
+v1 hierarchies (cgroup v2 only, no root), runs go without one and ``problem()`` says why.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import secrets
+import signal
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+HIERARCHIES = Path("/sys/fs/cgroup")
+PARENT = "awaitlings"  # our groups live in <hierarchy>/awaitlings/run-<grader's pid>-<random>
+
+
+@dataclass(frozen=True)
+class Group:
+    """One run's groups: ``memory`` and ``pids`` folders of the same name."""
+
+    memory: Path
+    pids: Path
+
+    def join(self) -> None:
+        """Put the calling process in the group (its children follow): call it in the child."""
+        for folder in (self.memory, self.pids):
+            (folder / "cgroup.procs").write_text(str(os.getpid()))
+
+    def oom_killed(self) -> bool:
+        """Whether the kernel killed a process of the run for going over the memory cap."""
+        return _counter(self.memory / "memory.oom_control", "oom_kill") > 0
+
+    def peak_memory(self) -> int:
+        """The most memory (bytes) the run's processes held together."""
+        return _number(self.memory / "memory.max_usage_in_bytes")
+
+    def remove(self) -> None:
+        """Kill whatever is left in the group, then delete it."""
+        for folder in (self.pids, self.memory):
+            for _ in range(100):
+                for pid in _pids(folder):
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
+                try:
+                    folder.rmdir()
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError:  # busy: a killed process not yet reaped by the kernel
+                    time.sleep(0.02)
+
+
+def create(memory: int, tasks: int) -> Group | None:
+    """A new group capping memory (bytes) and tasks (processes and threads); None where refused."""
+    if problem() is not None:
+        return None
+    _sweep()
+    name = f"run-{os.getpid()}-{secrets.token_hex(6)}"
+    group = Group(HIERARCHIES / "memory" / PARENT / name, HIERARCHIES / "pids" / PARENT / name)
+    try:
+        group.memory.mkdir(parents=True)
+        group.pids.mkdir(parents=True)
+        (group.memory / "memory.limit_in_bytes").write_text(str(memory))
+        (group.pids / "pids.max").write_text(str(tasks))
+    except OSError:
+        group.remove()
+        return None
+    return group
+
+
+@functools.cache
+def problem() -> str | None:
+    """Why runs cannot get a control group here, or None if they can."""
+    for hierarchy in ("memory", "pids"):
+        folder = HIERARCHIES / hierarchy
+        if not (folder / "cgroup.procs").is_file():
+            return f"no cgroup v1 {hierarchy} hierarchy at {folder}"
+        if not os.access(folder, os.W_OK):
+            return f"{folder} is not writable (the grader does not run as root?)"
+    return None
+
+
+def _sweep() -> None:
+    """Delete the empty groups of graders that died without removing them (a kill -9)."""
+    for hierarchy in ("memory", "pids"):
+        for folder in (HIERARCHIES / hierarchy / PARENT).glob("run-*-*"):
+            owner = folder.name.split("-")[1]
+            if owner.isdigit() and not Path(f"/proc/{owner}").exists():
+                try:
+                    folder.rmdir()
+                except OSError:  # still holds processes, or another grader swept it
+                    pass
+
+
+def _pids(folder: Path) -> list[int]:
+    try:
+        return [int(line) for line in (folder / "cgroup.procs").read_text().split()]
+    except OSError:
+        return []
+
+
+def _number(path: Path) -> int:
+    try:
+        return int(path.read_text().strip())
+    except (OSError, ValueError):
+        return 0
+
+
+def _counter(path: Path, name: str) -> int:
+    """A ``name value`` line of a cgroup statistics file."""
+    try:
+        for line in path.read_text().splitlines():
+            key, _, value = line.partition(" ")
+            if key == name:
+                return int(value)
+    except (OSError, ValueError):
+        pass
+    return 0
