@@ -205,7 +205,15 @@ def name_service(errors: dict | None = None) -> Probe:
 
 
 def judge_lookup_awaited(call: Call, find_name: Probe) -> None:
-    """Every find_name(...) call was awaited."""
+    """Every find_name(...) call was awaited, on the loop greet_user runs on."""
+    if find_name.foreign_loop:
+        find_name.never_awaited()
+        raise CheckFailed(
+            f"Called {call.text}. It ran find_name(...) on another event loop (asyncio.run, in a thread or a "
+            "new loop), not on the loop greet_user runs on. Inside a coroutine a loop is already running: "
+            "await the lookup there.",
+            "`name = await find_name(user_id)`: no thread, no second loop.",
+        )
     unawaited = find_name.never_awaited()
     if not unawaited:
         return
@@ -368,9 +376,9 @@ def call_sync(learner, name: str, *args: Any) -> SyncCall:
     function = learner.function(name)
     if not inspect.iscoroutinefunction(learner.function("greet")):  # asyncio.run(greet(...)) cannot work
         raise CheckFailed(
-            f"{name} runs greet(name, delay) on an event loop, but greet is a plain function (def): "
-            "calling it gives no coroutine for an event loop to run.",
-            "Make greet a coroutine function first: `async def greet(name, delay)`.",
+            f"{name} runs greet(name, delay) on an event loop, but greet is a plain function (def), not a "
+            "coroutine function (async def). Fix greet first; then this check can judge run_greeting.",
+            "Make greet a coroutine function: `async def greet(name, delay)`, waiting with `await asyncio.sleep(delay)`.",
         )
     call = SyncCall(describe_call(name, args))
     with no_current_loop(), virtual_loops(RUN_LIMIT) as call.loops:

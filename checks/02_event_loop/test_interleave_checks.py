@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import itertools
 import time
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
-from grader import expect
+from grader import expect, messages
 from grader.failure import CheckFailed
 from grader.learner import short
 from grader.loop import current_loop
@@ -42,6 +43,33 @@ YIELD = (
 )
 
 
+# --- running the learner's coroutines -------------------------------------------------
+
+
+def run(learner, name: str, *args: Any):
+    """``learner.run``, after making sure ``name`` is a coroutine function, as the task asks.
+
+    A plain def returning ``asyncio.gather(...)`` or a task works when awaited, but it starts
+    the work the moment it is called, before anyone awaits it; an async generator (an async
+    def with ``yield``) returns no result at all. Both are named here, before anything runs.
+    """
+    function = learner.function(name)
+    if inspect.isasyncgenfunction(function):
+        raise CheckFailed(
+            f"{name} is an async generator function: an `async def` with `yield` in it gives an async "
+            f"generator when called, not a coroutine, and `await {name}(...)` fails. {name} must return "
+            "its result.",
+            "Collect the results in a list and `return` it; keep the `await asyncio.sleep(0)`, drop the `yield`.",
+        )
+    if not inspect.iscoroutinefunction(function):
+        raise CheckFailed(
+            messages.NOT_ASYNC_DEF.format(function=name),
+            "A plain def that returns asyncio.gather(...) or a task starts the work the moment it is "
+            f"called, before anyone awaits it. Write `async def {name}(...)` and await inside it.",
+        )
+    return learner.run(name, *args)
+
+
 # --- the fake step --------------------------------------------------------------------
 
 
@@ -57,6 +85,8 @@ class StepEvent:
     i: Any
     start: float
     end: float | None = None
+    started: int = 0  # position among all step starts and ends, in the order they happened
+    ended: int | None = None
 
 
 class Steps:
@@ -65,10 +95,12 @@ class Steps:
 
     name = "step"  # how the harness shows it in "Called take_turns(step, ...)"
 
-    def __init__(self, delay: float = 0.0) -> None:
+    def __init__(self, delay: float = 0.0, delays: dict[Any, float] | None = None) -> None:
         self.delay = delay
+        self.delays = delays or {}  # per worker name, instead of ``delay``
         self.events: list[StepEvent] = []  # in start order
         self._made: list[Any] = []
+        self._seq = 0
 
     def __call__(self, name: Any, i: Any):
         coroutine = self._run(name, i)
@@ -78,10 +110,12 @@ class Steps:
 
     async def _run(self, name: Any, i: Any) -> None:
         loop = asyncio.get_running_loop()
-        event = StepEvent(label(name, i), name, i, loop.time())
+        self._seq += 1
+        event = StepEvent(label(name, i), name, i, loop.time(), started=self._seq)
         self.events.append(event)
-        await asyncio.sleep(self.delay)
-        event.end = loop.time()
+        await asyncio.sleep(self.delays.get(name, self.delay))
+        self._seq += 1
+        event.end, event.ended = loop.time(), self._seq
 
     @property
     def order(self) -> list[str]:
@@ -146,6 +180,21 @@ def steps_complete(call, step: Steps, wanted: list[str]) -> None:
     )
 
 
+def steps_one_at_a_time(call, step: Steps) -> None:
+    """Each worker started a step only once its previous step had ended."""
+    for name in dict.fromkeys(e.name for e in step.events):
+        own = [e for e in step.events if e.name == name]
+        for before, after in itertools.pairwise(own):
+            if before.ended is None or after.started < before.ended:
+                raise CheckFailed(
+                    f"Called {call.text}. {after.label} started before {before.label} had finished: worker "
+                    f"{name!r} ran its own steps at the same time. A worker takes its steps one after another "
+                    "(the worker check says more).",
+                    "In worker, await each step before starting the next: `for i in range(1, count + 1): "
+                    "await step(name, i)`, no gather or tasks there.",
+                )
+
+
 def steps_ran(call, step: Steps, what: str) -> None:
     """Fail with a teaching message when the workers never ran at all."""
     if not step.events:
@@ -157,10 +206,11 @@ def no_tasks_left(call) -> None:
     if leaked:
         raise CheckFailed(
             f"Called {call.text}. It returned while {len(leaked)} task(s) it started were still running "
-            f"({', '.join(leaked)}): tasks created but never awaited, so their work was not done when "
+            f"({', '.join(leaked)}): nothing waited for them to finish, so their work was not done when "
             f"{call.function} returned.",
-            "Creating a task only schedules it. Await every task you create before you return "
-            "(`for task in tasks: await task`).",
+            "Creating a task only schedules it. Await every task you create before you return: "
+            "`for task in tasks: await task` (one `await task` after the loop waits for the last task "
+            "only, and asyncio.wait(..., return_when=FIRST_COMPLETED) for the first to finish only).",
         )
 
 
@@ -172,6 +222,7 @@ def judge_turns(call, step: Steps, names: list[str], count: int) -> None:
     steps_ran(call, step, "the workers")
     no_tasks_left(call)
     steps_complete(call, step, wanted)
+    steps_one_at_a_time(call, step)
     taken = step.order
     for name in names:
         own = [e.i for e in step.events if e.name == name]
@@ -223,7 +274,7 @@ def _in_blocks(step: Steps) -> bool:
 def test_worker_takes_its_steps_in_order(learner):
     """worker takes its steps one after another: step(name, 1) ... step(name, count)"""
     step = Steps(delay=1.0)
-    call = learner.run("worker", step, "B", 4)
+    call = run(learner, "worker", step, "B", 4)
     call.result()
     steps_unawaited(call, step)
     steps_ran(call, step, "worker")
@@ -238,7 +289,7 @@ def test_worker_takes_its_steps_in_order(learner):
             "Await each step before you start the next: `for i in ...: await step(name, i)`.",
         )
     none = Steps()
-    empty = learner.run("worker", none, "B", 0)
+    empty = run(learner, "worker", none, "B", 0)
     empty.result()
     if none.events or none.never_awaited():
         raise CheckFailed(f"Called {empty.text}. With count 0 it took steps {order_text(none.order)}; expected none.")
@@ -251,17 +302,52 @@ def test_worker_takes_its_steps_in_order(learner):
 def test_take_turns_interleaves_two_workers(learner):
     """take_turns runs two workers at the same time: their steps go A1 B1 A2 B2 A3 B3"""
     step = Steps()
-    call = learner.run("take_turns", step, ["A", "B"], 3)
+    call = run(learner, "take_turns", step, ["A", "B"], 3)
     judge_turns(call, step, ["A", "B"], 3)
 
 
 @pytest.mark.points(1)
 def test_take_turns_runs_workers_at_the_same_time(learner):
-    """take_turns runs 3 workers of 4 one-second steps in 4 s of loop time"""
+    """take_turns runs 3 workers of 4 one-second steps in 4 s of loop time, and waits for the slowest worker"""
     names = ["C", "A", "B"]
     step = Steps(delay=1.0)
-    call = learner.run("take_turns", step, names, 4)
+    call = run(learner, "take_turns", step, names, 4)
     judge_turns(call, step, names, 4)
+    judge_waits_for_every_worker(learner)
+
+
+def judge_waits_for_every_worker(learner) -> None:
+    """Workers of different speeds: take_turns returns once every one is done, the slowest too.
+
+    Neither the first nor the last worker is the slowest, so awaiting only the last task
+    created, or asyncio.wait(..., return_when=FIRST_COMPLETED), leaves a worker running.
+    """
+    names = ["A", "B", "C"]
+    delays = {"A": 0.5, "B": 2.0, "C": 1.0}
+    count = 3
+    step = Steps(delays=delays)
+    call = run(learner, "take_turns", step, names, count)
+    call.result()
+    steps_unawaited(call, step)
+    steps_ran(call, step, "the workers")
+    no_tasks_left(call)
+    steps_complete(call, step, steps_expected(names, count))
+    steps_one_at_a_time(call, step)
+    for name in names:
+        own = [e.i for e in step.events if e.name == name]
+        if own != list(range(1, count + 1)):
+            raise CheckFailed(
+                f"Called {call.text}. Worker {name} took its steps in the order "
+                f"{order_text([label(name, i) for i in own])}: a worker takes its steps one after another, from 1."
+            )
+    slowest = max(delays.values()) * count
+    if call.loop_time > slowest + EXACT:
+        raise CheckFailed(
+            f"Called {call.text}, where A's steps take 0.5 s, B's 2 s and C's 1 s. It took {call.loop_time:g} s "
+            f"of loop time; with the workers running at the same time it takes {slowest:g} s, the time of the "
+            "slowest worker.",
+            TASKS,
+        )
 
 
 # --- download_while_working ------------------------------------------------------------
@@ -280,8 +366,22 @@ def _schedule(download: Probe, step: Steps, count: int) -> str:
     return render(actual, expected, expected_title="Expected: the download running while you work")
 
 
+def download_cancelled(call, download: Probe, step: Steps, count: int) -> None:
+    """The learner cancelled the download task, and awaiting it raised CancelledError."""
+    cancels = [e.at for e in download.events if e.kind == "cancel"]
+    if isinstance(call.run.error, asyncio.CancelledError) and cancels:
+        raise CheckFailed(
+            f"Called {call.text}. It cancelled the download at {cancels[0]:g} s, before it had finished, so "
+            "the download never gave its result and awaiting the task raised CancelledError. "
+            "`task.cancel()` stops a task; it does not hurry it.",
+            "After your work, just `return await task`: it waits as long as the download still needs.",
+            _schedule(download, step, count),
+        )
+
+
 def judge_download(call, download: Probe, step: Steps, count: int) -> None:
     error = call.run.error
+    download_cancelled(call, download, step, count)
     if isinstance(error, asyncio.InvalidStateError):
         raise CheckFailed(
             f"Called {call.text}. It raised InvalidStateError ({error}) at {call.where(error)}: it read "
@@ -302,16 +402,26 @@ def judge_download(call, download: Probe, step: Steps, count: int) -> None:
     wanted = [label("work", i) for i in range(1, count + 1)]
     steps_unawaited(call, step)
     steps_ran(call, step, "your work")
-    if call.run.leaked:
-        raise CheckFailed(
-            f"Called {call.text}. It returned while {len(call.run.leaked)} task(s) it started were still running "
-            f"({', '.join(call.run.leaked)}): the download was started as a task but never awaited.",
-            "Await the task before you return: `return await task` waits for the download and gives its result.",
-            _schedule(download, step, count),
-        )
+    leaked = call.run.leaked
+    if leaked:
+        running = f"It returned while {len(leaked)} task(s) it started were still running ({', '.join(leaked)})"
+        if any(name.startswith(f"{download.name}(") for name in leaked):
+            what = "the download was started as a task but never awaited."
+            advice = "Await the task before you return: `return await task` waits for the download and gives its result."
+        else:
+            what = (
+                "your work was started as a task and nothing waited for it, so it was not done when "
+                f"{call.function} returned."
+            )
+            advice = (
+                "Do the work yourself, `await worker(step, \"work\", count)`, while the download runs as a task; "
+                "then `return await task`."
+            )
+        raise CheckFailed(f"Called {call.text}. {running}: {what}", advice, _schedule(download, step, count))
     steps_complete(call, step, wanted)
     if step.order != wanted:
         raise CheckFailed(f"Called {call.text}. It took the steps {order_text(step.order)}; expected {order_text(wanted)}.")
+    steps_one_at_a_time(call, step)
     started = download.events[0].at
     ended = max((e.at for e in download.events if e.kind != "start"), default=None)
     work_start = step.events[0].start
@@ -343,7 +453,7 @@ def judge_download(call, download: Probe, step: Steps, count: int) -> None:
             "Start the download as a task before the first work step, await it after the last.",
             picture,
         )
-    if value != page(URL):
+    if not expect.same(value, page(URL)):
         hint = " Await the task to get what the download returned: `return await task`." if value is None else ""
         raise CheckFailed(f"Called {call.text}. It returned {short(value)}; expected the download's result, {short(page(URL))}.{hint}")
 
@@ -356,7 +466,7 @@ def test_download_runs_while_working(learner, seconds, count):
     """download_while_working works while the download runs, then returns the download's result"""
     download = Probe("download", delay=seconds, result=page)
     step = Steps(delay=1.0)
-    call = learner.run("download_while_working", download, URL, step, count)
+    call = run(learner, "download_while_working", download, URL, step, count)
     judge_download(call, download, step, count)
 
 
@@ -367,7 +477,8 @@ def test_download_failure_comes_out(learner):
     # It fails after the work is done: a download task left running is then reported as such.
     download = Probe("download", delay=4.0, result=page, errors={URL: error})
     step = Steps(delay=1.0)
-    call = learner.run("download_while_working", download, URL, step, 3)
+    call = run(learner, "download_while_working", download, URL, step, 3)
+    download_cancelled(call, download, step, 3)
     if call.run.error is None and call.run.leaked:
         raise CheckFailed(
             f"Called {call.text}, where the download fails after 4 s. It returned {short(call.run.value)} at "
@@ -512,9 +623,9 @@ def test_crunch_lets_other_coroutines_run(learner):
     """crunch gives another coroutine a turn after every item, and returns the results in order"""
     items = [7, 3, 9, 1, 3, 8, 2, 5, 4, 6, 0, 10]
     process = Process()
-    call = learner.run("crunch", process, items)
+    call = run(learner, "crunch", process, items)
     judge_crunch(call, process, items)
-    empty = learner.run("crunch", Process(), [])
+    empty = run(learner, "crunch", Process(), [])
     if empty.result() != []:
         raise CheckFailed(f"Called {empty.text}. It returned {short(empty.result())}; expected [].")
 
@@ -524,5 +635,5 @@ def test_crunch_never_freezes_the_loop(learner):
     """crunch never holds the event loop for long, even when every item takes a while to compute"""
     items = [n * 7 % 31 for n in range(1, 31)]
     process = Process(cost=0.003)  # 30 items of 3 ms: 90 ms of computing in all
-    call = learner.run("crunch", process, items)
+    call = run(learner, "crunch", process, items)
     judge_crunch(call, process, items)

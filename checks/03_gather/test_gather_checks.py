@@ -1,8 +1,14 @@
 """Hidden checks of exercise 03: fetch_all and fetch_all_settled."""
 
+import asyncio
+import inspect
+from collections import Counter
+
 import pytest
 
-from grader import expect
+from grader import expect, messages
+from grader.failure import CheckFailed
+from grader.learner import first_leaf
 from grader.probes import Probe
 
 GATHER = "asyncio.gather(*(fetch(item) for item in items))"
@@ -16,11 +22,50 @@ def slow_first():
     return Probe(delay=DELAYS.__getitem__, result=str.upper)
 
 
+def run(learner, name, *args):
+    """``learner.run``, after making sure ``name`` is a coroutine function (``async def``), as the
+    task asks. A plain def returning ``asyncio.gather(...)`` works when awaited, but it starts every
+    fetch the moment it is called, before anyone awaits it (and with no loop running, it cannot
+    start them at all)."""
+    if not inspect.iscoroutinefunction(learner.function(name)):
+        raise CheckFailed(
+            messages.NOT_ASYNC_DEF.format(function=name),
+            f"A plain def that returns asyncio.gather(...) starts the fetches the moment {name} is called, "
+            f"before anyone awaits it. Write `async def {name}(...)` and `return await asyncio.gather(...)`.",
+        )
+    return learner.run(name, *args)
+
+
+def each_item_once(call, fetch, items):
+    """``fetch`` was called once per entry of ``items``: a repeated item is fetched each time."""
+    made, wanted = Counter(map(repr, fetch.calls)), Counter(map(repr, items))
+    fewer = [item for item in wanted if 0 < made[item] < wanted[item]]
+    if fewer:
+        item = fewer[0]
+        raise CheckFailed(
+            f"Called {call.text}. {item} is in items {wanted[item]} times but was fetched {made[item]} time(s): "
+            "fetch_all fetches every entry of items, a repeated one too, and returns one result per entry.",
+            "Don't drop repeats: `asyncio.gather(*(fetch(item) for item in items))` makes one call per entry.",
+        )
+    expect.each_item_once(call, fetch, items)
+
+
+def settled_never_raised(call, failing):
+    """``failing``: which fetches fail, as a clause ("fig and pear fail")."""
+    if call.run.error is not None:
+        raise CheckFailed(
+            f"Called {call.text}, where {failing}. It raised "
+            f"{expect.error_text(call.run.error)}; fetch_all_settled must never raise: "
+            "each failure's exception object goes in the list in its item's place.",
+            f"Use {SETTLED}.",
+        )
+
+
 @pytest.mark.points(2)
 def test_fetch_all_runs_fetches_together(learner):
     """fetch_all runs 3 fetches of 1 s in 1 s of loop time"""
     fetch = Probe(delay=1.0)
-    call = learner.run("fetch_all", fetch, ["b", "c", "a"])
+    call = run(learner, "fetch_all", fetch, ["b", "c", "a"])
     expect.ran_together(call, fetch, concept=GATHER, items=["b", "c", "a"])
     expect.results(call, [fetch.expected(i) for i in ["b", "c", "a"]], fetch, concept=GATHER)
 
@@ -29,7 +74,7 @@ def test_fetch_all_runs_fetches_together(learner):
 def test_fetch_all_keeps_input_order(learner):
     """fetch_all returns results in the order of items, not the order they finish"""
     fetch = slow_first()
-    call = learner.run("fetch_all", fetch, ITEMS)
+    call = run(learner, "fetch_all", fetch, ITEMS)
     expect.results(call, [i.upper() for i in ITEMS], fetch, concept="asyncio.gather")
 
 
@@ -38,9 +83,9 @@ def test_fetch_all_fetches_each_item_once(learner):
     """fetch_all calls fetch once per item and leaves nothing running"""
     items = ["b", "a", "b", "c"]  # a repeated item is fetched twice
     fetch = Probe(delay=1.0)
-    call = learner.run("fetch_all", fetch, items)
+    call = run(learner, "fetch_all", fetch, items)
     expect.results(call, [fetch.expected(i) for i in items], fetch, concept=GATHER)
-    expect.each_item_once(call, fetch, items)
+    each_item_once(call, fetch, items)
     expect.no_leftovers(call, fetch)
 
 
@@ -49,10 +94,10 @@ def test_fetch_all_handles_many_items(learner):
     """fetch_all runs 50 fetches together and handles an empty list"""
     items = [f"item-{n}" for n in range(50, 0, -1)]
     fetch = Probe(delay=lambda item: 1.0 + int(item.split("-")[1]) % 5)
-    call = learner.run("fetch_all", fetch, items)
+    call = run(learner, "fetch_all", fetch, items)
     expect.ran_together(call, fetch, concept=GATHER, items=items)
     expect.results(call, [fetch.expected(i) for i in items], fetch, concept=GATHER)
-    empty = learner.run("fetch_all", Probe(), [])
+    empty = run(learner, "fetch_all", Probe(), [])
     expect.results(empty, [], concept=GATHER)
 
 
@@ -62,8 +107,15 @@ def test_fetch_all_lets_a_failure_out(learner, failing):
     """fetch_all raises the exception of a failing fetch"""
     error = LookupError(f"no such fruit: {failing}")
     fetch = Probe(delay=DELAYS.__getitem__, errors={failing: error})
-    call = learner.run("fetch_all", fetch, ITEMS)
-    expect.raised(call, error, failing, advice="Don't catch it in fetch_all: asyncio.gather re-raises the first failure.")
+    call = run(learner, "fetch_all", fetch, ITEMS)
+    advice = "Don't catch it in fetch_all: asyncio.gather re-raises the first failure."
+    if isinstance(first_leaf(call.run.error), asyncio.InvalidStateError):
+        advice = (
+            "task.result() only reads a finished task: one you have just cancelled, or one still running, "
+            "has no result yet. Raise the failed task's exception (`task.exception()`), or let "
+            "`await asyncio.gather(...)` raise it for you."
+        )
+    expect.raised(call, error, failing, advice=advice)
 
 
 @pytest.mark.points(2)
@@ -71,14 +123,8 @@ def test_settled_puts_exceptions_in_place(learner):
     """fetch_all_settled returns each failure's exception in its place, the rest as results"""
     errors = {"fig": LookupError("no fig"), "pear": TimeoutError("pear timed out")}
     fetch = Probe(delay=DELAYS.__getitem__, result=str.upper, errors=errors)
-    call = learner.run("fetch_all_settled", fetch, ITEMS)
-    if call.run.error is not None:
-        raise expect.CheckFailed(
-            f"Called {call.text}, where fig and pear fail. It raised "
-            f"{expect.error_text(call.run.error)}; fetch_all_settled must never raise: "
-            "each failure's exception object goes in the list in its item's place.",
-            f"Use {SETTLED}.",
-        )
+    call = run(learner, "fetch_all_settled", fetch, ITEMS)
+    settled_never_raised(call, "fig and pear fail")
     expected = ["KIWI", errors["fig"], errors["pear"], "APPLE"]
     expect.results(call, expected, fetch, concept=SETTLED)
     expect.each_item_once(call, fetch, ITEMS)
@@ -88,6 +134,7 @@ def test_settled_puts_exceptions_in_place(learner):
 def test_settled_runs_fetches_together(learner):
     """fetch_all_settled runs its fetches at the same time too"""
     fetch = Probe(delay=1.0, errors={"b": ValueError("bad b")})
-    call = learner.run("fetch_all_settled", fetch, ["c", "b", "a"])
+    call = run(learner, "fetch_all_settled", fetch, ["c", "b", "a"])
+    settled_never_raised(call, "the fetch of 'b' fails")
     expect.ran_together(call, fetch, concept=SETTLED, items=["c", "b", "a"])
     expect.no_leftovers(call, fetch)

@@ -129,11 +129,13 @@ class Operation(CallsBack):
         *,
         error: BaseException | None = None,
         at_once: bool = False,
+        result: Callable[[Any], Any] | None = None,
     ) -> None:
         super().__init__()
         self.delay = delay
         self.error = error
         self.at_once = at_once
+        self.result = result or reply  # the result it reports for a request
         self.started: list[Started] = []
 
     @property
@@ -141,7 +143,11 @@ class Operation(CallsBack):
         return [s.request for s in self.started]
 
     def args_for(self, request: Any) -> tuple:
-        return (self.error, None) if self.error is not None else (None, reply(request))
+        return (
+            (self.error, None)
+            if self.error is not None
+            else (None, self.result(request))
+        )
 
     def answer_text(self, request: Any) -> str:
         first, second = self.args_for(request)
@@ -322,8 +328,8 @@ class Pool:
 
     def __call__(self, job: Any) -> concurrent.futures.Future:
         loop = self.loop = (
-            current_loop.get()
-        )  # also reachable from a worker thread (contexts are copied)
+            current_loop.get() or self.loop
+        )  # to_thread copies the context; run_in_executor does not, so run_pool sets self.loop first
         record = Job(job, loop.time())
         self.jobs.append(record)
         future = record.future = JobFuture(self, record)
@@ -403,6 +409,7 @@ class Gave:
     value: Any = None
     timed_out: bool = False
     at: float = 0.0
+    swallowed: bool = False  # it was cancelled by the time limit, and returned anyway
 
 
 def run_waiting(
@@ -454,9 +461,13 @@ def run_with_time_limit(
 
     async def scenario(function):
         loop = asyncio.get_running_loop()
+        task = asyncio.ensure_future(function(*args))
         try:
-            value = await asyncio.wait_for(function(*args), timeout=limit)
-            gave = Gave(value=value, at=loop.time())
+            value = await asyncio.wait_for(task, timeout=limit)
+            swallowed = (
+                task.cancelling() > 0
+            )  # wait_for cancelled it, yet it returned a value
+            gave = Gave(value=value, at=loop.time(), swallowed=swallowed)
         except TimeoutError:
             gave = Gave(timed_out=True, at=loop.time())
         if loop.time() < linger:
@@ -465,6 +476,24 @@ def run_with_time_limit(
 
     text = f"asyncio.wait_for({describe_call(name, args)}, timeout={limit:g})"
     return learner.run_scenario(name, scenario, text=text, probes=fakes)
+
+
+SWALLOWED = (
+    "Let the cancellation out: don't catch asyncio.CancelledError (a `finally:` runs on cancellation "
+    "without catching it), or end your `except asyncio.CancelledError:` block with `raise`."
+)
+
+
+def swallowed_cancel(call, gave: Gave, waits_for: str) -> None:
+    """The time limit cancelled the learner's coroutine, and it returned a value instead of ending cancelled."""
+    if not gave.swallowed:
+        return
+    raise CheckFailed(
+        f"Called {call.text}, where {waits_for}. At {secs(gave.at)} the time limit cancelled it, and it "
+        f"returned {short(gave.value)} instead of ending cancelled: it caught the CancelledError. Its caller "
+        "takes that value for an answer, and can no longer tell that the call was cut short.",
+        SWALLOWED,
+    )
 
 
 def where(call, error: BaseException) -> str:
@@ -510,7 +539,9 @@ def callbacks_fine(
         f"Called {call.text}. At {secs(first.at)}, {fake.name} called {first.call}, and your callback raised "
         f"{error_text(error)} at {where(call, error)}"
     )
-    if isinstance(error, asyncio.InvalidStateError):
+    if isinstance(
+        error, (asyncio.InvalidStateError, concurrent.futures.InvalidStateError)
+    ):
         text += (
             ": it set a future that was already done. A future is resolved once; after that (or after its "
             "awaiter was cancelled) set_result and set_exception raise."
@@ -602,7 +633,7 @@ def judge_answer(call, start: Operation, request: Any) -> None:
     )
     returned_at(
         call,
-        reply(request),
+        start.result(request),
         s.answered,
         "the result start passed to on_done",
         "Return the result: `return await future`.",
@@ -664,6 +695,30 @@ def test_from_callback_raises_the_error(learner):
 
 
 @pytest.mark.points(1)
+def test_from_callback_returns_a_result_of_none(learner):
+    """from_callback returns a result of None too: on_done(None, None) is a success, not an error"""
+    start = Operation(delay=1.0, result=lambda request: None)
+    call = run_waiting(learner, "from_callback", start, REQUEST, fakes=(start,))
+    started_once(call, start, REQUEST)
+    if start.callback_errors or call.run.error is not None:
+        what = (
+            start.callback_errors[0].error if start.callback_errors else call.run.error
+        )
+        if not start.callback_errors and call.run.error is not None:
+            where_text = call.where(call.run.error)
+        else:
+            where_text = where(call, what)
+        raise CheckFailed(
+            f"Called {call.text}, where the operation succeeds with the result None: start called "
+            f"on_done(None, None) at 1 s. Your code took that for a failure and raised {error_text(what)} at "
+            f"{where_text}. Whether it failed is told by the error alone: a result may be None, 0 or empty.",
+            "Decide by the error: `if error is not None: future.set_exception(error)`, "
+            "`else: future.set_result(result)`.",
+        )
+    judge_answer(call, start, REQUEST)
+
+
+@pytest.mark.points(1)
 @pytest.mark.parametrize("outcome", ["result", "error"])
 def test_from_callback_handles_an_answer_at_once(learner, outcome):
     """from_callback works when start calls on_done at once, inside the call (a cached answer)"""
@@ -685,6 +740,7 @@ def test_from_callback_ignores_a_late_answer(learner):
     )
     gave = call.result()
     started_once(call, start, REQUEST)
+    swallowed_cancel(call, gave, "the answer comes at 2 s")
     if not gave.timed_out:
         raise CheckFailed(
             f"Called {call.text}, where the answer comes at 2 s. It returned {short(gave.value)} at {secs(gave.at)}, "
@@ -800,6 +856,7 @@ def test_first_message_unsubscribes(learner, ending):
         )
         gave = call.result()
         subscribed_once(call, channel)
+        swallowed_cancel(call, gave, "the first message comes at 2 s")
         if not gave.timed_out:
             raise CheckFailed(
                 f"Called {call.text}, where the first message comes at 2 s. It returned {short(gave.value)} at "
@@ -837,14 +894,24 @@ JOBS = [
     "index",
 ]  # not sorted, and later ones finish first
 DELAYS = {"thumbnails": 0.4, "report": 0.1, "backup": 0.3, "index": 0.2}
+MANY = {
+    f"page-{n}": (n * 5 % 12 + 1) / 10 for n in (7, 2, 11, 4, 9, 1, 12, 6, 3, 10, 5, 8)
+}
 
 
 def run_pool(learner, pool: Pool, jobs: list[Any]):
     """Run pool_results; a blocking wait on a job's future is reported as such, whatever
     else the harness saw (blockbuster flags the lock a blocking concurrent.futures wait takes)."""
     text = describe_call("pool_results", (pool, jobs))
+
+    async def scenario(function):
+        pool.loop = (
+            asyncio.get_running_loop()
+        )  # submit may be called from a thread without our context
+        return await function(pool, jobs)
+
     try:
-        call = learner.run("pool_results", pool, jobs)
+        call = learner.run_scenario("pool_results", scenario, text=text, probes=(pool,))
     except CheckFailed as failure:
         pool.release()
         blocked_on_result(text, learner, pool)
@@ -893,13 +960,7 @@ def blocked_on_result(text: str, learner, pool: Pool) -> None:
     )
 
 
-def judge_pool(call, pool: Pool, jobs: list[Any]) -> None:
-    expected = [pool.expected(job) for job in jobs]
-    got = call.result()
-    if sorted(map(repr, pool.calls)) != sorted(map(repr, jobs)):
-        raise CheckFailed(
-            f"Called {call.text}. It submitted {short(pool.calls)}; expected each job submitted once: {short(jobs)}."
-        )
+def returned_futures(call, got: Any) -> None:
     if isinstance(got, list) and any(
         isinstance(g, (concurrent.futures.Future, asyncio.Future)) for g in got
     ):
@@ -907,6 +968,16 @@ def judge_pool(call, pool: Pool, jobs: list[Any]) -> None:
             f"Called {call.text}. It returned future objects instead of the jobs' results.",
             WRAP,
         )
+
+
+def judge_pool(call, pool: Pool, jobs: list[Any]) -> None:
+    expected = [pool.expected(job) for job in jobs]
+    got = call.result()
+    if sorted(map(repr, pool.calls)) != sorted(map(repr, jobs)):
+        raise CheckFailed(
+            f"Called {call.text}. It submitted {short(pool.calls)}; expected each job submitted once: {short(jobs)}."
+        )
+    returned_futures(call, got)
     if not expect.same(got, expected):
         order = [
             pool.expected(j.job) for j in sorted(pool.jobs, key=lambda j: j.end or 0.0)
@@ -914,6 +985,10 @@ def judge_pool(call, pool: Pool, jobs: list[Any]) -> None:
         hint = (
             " They are in the order the jobs finished, not in the order of jobs."
             if expect.same(got, order)
+            else " They are the right results in another order (a set, such as the done set of "
+            "asyncio.wait, has no order)."
+            if isinstance(got, list)
+            and sorted(map(repr, got)) == sorted(map(repr, expected))
             else ""
         )
         raise CheckFailed(
@@ -970,6 +1045,10 @@ def test_pool_results_runs_jobs_together(learner):
     pool = Pool(DELAYS)
     call = run_pool(learner, pool, JOBS)
     judge_pool(call, pool, JOBS)
+    many = Pool(
+        MANY
+    )  # 12 jobs: results in an order of their own (a set's) cannot match by chance
+    judge_pool(run_pool(learner, many, list(MANY)), many, list(MANY))
     nothing = Pool(DELAYS)
     empty = run_pool(learner, nothing, [])
     judge_pool(empty, nothing, [])
@@ -984,6 +1063,8 @@ def test_pool_results_raises_a_failed_job(learner, failing):
     error = OSError(f"no space left on device while writing {failing}")
     pool = Pool(DELAYS, errors={failing: error})
     call = run_pool(learner, pool, JOBS)
+    if call.run.error is None:
+        returned_futures(call, call.run.value)
     if (
         call.run.error is None
         and isinstance(call.run.value, list)

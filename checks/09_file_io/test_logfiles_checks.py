@@ -609,7 +609,9 @@ SMALL_LOG = (
     "08:03 error budget at 80% (lower case: not a match)\n"
     "08:04 ERROR disk full on /home\n"
     "08:05 INFO ERRORS so far: 2\n"
+    "    ERROR detail: /home at 100%  \n"  # spaces at both ends: copied as they are
     "08:06 INFO done\n"
+    "08:07 ERROR shutting down"  # the last line has no newline, and none is added
 )
 SMALL_MATCHES = [line for line in SMALL_LOG.splitlines(keepends=True) if "ERROR" in line]
 
@@ -629,11 +631,13 @@ def judge_copy(outcome: Outcome, target: Path, expected_lines: list[str], stale:
                 "When it returned, the file still began with that old text: it was added to, not replaced.",
                 "Open the target with mode \"w\", which empties the file first (\"a\" appends to what is there).",
             )
-        if [line.rstrip("\n") for line in got_lines] == [line.rstrip("\n") for line in expected_lines]:
+        if [line.strip() for line in got_lines] == [line.strip() for line in expected_lines]:
             raise CheckFailed(
-                f"Called {text}. {target.name} held the right lines with the wrong line endings: "
-                f"{sample(got)}; expected {sample(wanted)}.",
-                "`async for line in f` gives each line with its newline: write it as it is.",
+                f"Called {text}. {target.name} held the right lines, but with their spaces or line endings "
+                f"changed: {sample(got)}; expected {sample(wanted)} (a matching line may start or end with "
+                "spaces, and the last line of a file may have no newline).",
+                "`async for line in f` gives each line as it is in the file, with its newline if it has one: "
+                "write it unchanged (no strip(), no added \"\\n\").",
             )
         missing = [line for line in expected_lines if line not in got_lines]
         extra = [line for line in got_lines if line not in expected_lines]

@@ -14,15 +14,21 @@ from grader.probes import Probe
 
 class Step:
     """step(name, i): one step of a worker. It logs "<name><i>" and then waits `delay`
-    seconds of loop time (0: it just lets the event loop run something else once)."""
+    seconds of loop time (0: it just lets the event loop run something else once).
+    `made` counts the calls: a call that is never awaited makes a step that never runs."""
 
     name = "step"
 
     def __init__(self, delay=0.0):
         self.delay = delay
         self.log = []
+        self.made = 0
 
-    async def __call__(self, name, i):
+    def __call__(self, name, i):
+        self.made += 1
+        return self.take(name, i)
+
+    async def take(self, name, i):
         self.log.append(f"{name}{i}")
         await asyncio.sleep(self.delay)
 
@@ -68,11 +74,43 @@ def check(condition, call, saw, expected, advice=None):
         raise CheckFailed(f"Called {call.text}. Saw {saw}; expected {expected}.", advice)
 
 
+def check_steps_awaited(call, step):
+    """Every step(...) call was awaited: a coroutine object that never runs takes no step."""
+    lost = step.made - len(step.log)
+    check(
+        lost == 0,
+        call,
+        f"{lost} step(...) call(s) never awaited, so those steps never happened",
+        "every step awaited",
+        "`await step(name, i)`: calling an async function only creates a coroutine object.",
+    )
+
+
+def check_same_steps(call, step, wanted):
+    """The right steps, in any order: a missing or extra step is a different mistake from the order."""
+    check(
+        step.log,
+        call,
+        "no step at all: the workers never ran",
+        " ".join(wanted),
+        "Calling worker(...) only creates a coroutine object: wrap it in asyncio.create_task(...) "
+        "(and await the task) so it runs.",
+    )
+    check(
+        sorted(step.log) == sorted(wanted),
+        call,
+        f"the steps {' '.join(step.log)}",
+        "steps 1 to count of each worker, each once",
+        "A worker takes steps 1 to count: `for i in range(1, count + 1)`.",
+    )
+
+
 def test_worker_takes_its_steps_in_order(learner):
     """worker(step, "B", 3) takes B1, B2, B3, one after another: 3 s for 3 steps of 1 s"""
     step = Step(delay=1.0)
     call = learner.run("worker", step, "B", 3)
     call.result()
+    check_steps_awaited(call, step)
     check(step.log == ["B1", "B2", "B3"], call, f"the steps {step.log}", "['B1', 'B2', 'B3']")
     check(abs(call.loop_time - 3.0) < 1e-6, call, f"{call.loop_time:g} s of loop time", "3 s", "Await each step before the next.")
 
@@ -82,12 +120,15 @@ def test_take_turns_interleaves_two_workers(learner):
     step = Step()
     call = learner.run("take_turns", step, ["A", "B"], 3)
     call.result()
+    check_steps_awaited(call, step)
+    check_same_steps(call, step, ["A1", "B1", "A2", "B2", "A3", "B3"])
     check(
         step.log == ["A1", "B1", "A2", "B2", "A3", "B3"],
         call,
-        f"the steps in the order {' '.join(step.log) or '(none)'}",
+        f"the steps in the order {' '.join(step.log)}",
         "A1 B1 A2 B2 A3 B3",
-        "Start each worker as a task (asyncio.create_task) before you await any of them.",
+        "`await worker(...)` runs one worker to its end before the next line. Start each worker as "
+        "a task (asyncio.create_task) before you await any of them.",
     )
     check(
         not call.run.leaked,
@@ -104,15 +145,26 @@ def test_download_runs_while_working(learner):
     step = Step(delay=1.0)
     call = learner.run("download_while_working", download, "https://example.org/big.zip", step, 3)
     page = call.result()
-    check(page == "result of https://example.org/big.zip", call, f"the result {page!r}", "the download's result")
-    check(step.log == ["work1", "work2", "work3"], call, f"the steps {step.log}", "['work1', 'work2', 'work3']")
     check(
-        abs(call.loop_time - 4.0) < 1e-6,
+        not call.run.leaked,
         call,
-        f"{call.loop_time:g} s of loop time",
-        "4 s (the download runs while you work)",
-        "Start the download with asyncio.create_task, work, then await the task.",
+        f"tasks still running when it returned ({', '.join(call.run.leaked)})",
+        "the download finished and awaited",
+        "Await the download task before you return: `return await task`.",
     )
+    check(page == "result of https://example.org/big.zip", call, f"the result {page!r}", "the download's result")
+    check_steps_awaited(call, step)
+    check(step.log == ["work1", "work2", "work3"], call, f"the steps {step.log}", "['work1', 'work2', 'work3']")
+    started = download.events[0].at
+    ended = max(e.at for e in download.events)
+    if abs(call.loop_time - 4.0) > 1e-6:
+        if started > 0:
+            saw = f"the download start only at {started:g} s, after your work: {call.loop_time:g} s of loop time"
+            advice = "`download(url)` alone does nothing: `task = asyncio.create_task(download(url))` starts it."
+        else:
+            saw = f"the download run first (0–{ended:g} s), your work after it: {call.loop_time:g} s of loop time"
+            advice = "Awaiting the download waits for it to finish. Start it as a task, work, then `await task`."
+        check(False, call, saw, "4 s (the download runs while you work)", advice)
 
 
 def test_crunch_lets_a_heartbeat_tick(learner):

@@ -1,4 +1,4 @@
-# expect-fail: test_take_turns_interleaves_two_workers: tasks created but never awaited
+# expect-fail: test_take_turns_interleaves_two_workers: nothing waited for them to finish
 # expect-fail: test_take_turns_runs_workers_at_the_same_time: It returned while 3 task(s) it started were still running (worker(), worker(), worker())
 # expect-fail: test_download_runs_while_working[download-takes-longer]: the download was started as a task but never awaited
 # expect-fail: test_download_runs_while_working[work-takes-longer]: It returned None; expected the download's result
