@@ -58,6 +58,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "points(n): a graded check worth n points")
     config.addinivalue_line("filterwarnings", "ignore:coroutine .* was never awaited:RuntimeWarning")
+    # looptime 0.9 asks for the event loop the deprecated way on 3.12+: its noise, not the learner's
+    config.addinivalue_line("filterwarnings", "ignore:There is no current event loop:DeprecationWarning:looptime")
     chosen = config.getoption("submission")
     base = Path(config.invocation_params.dir) if chosen else config.rootpath
     config.stash[_submission_key] = (base / (chosen or "exercises")).resolve()

@@ -1,6 +1,8 @@
 """A broken learner file gets one line naming file and line; the other exercises still run."""
 
 import shutil
+import subprocess
+import sys
 
 import pytest
 
@@ -70,3 +72,14 @@ def test_endless_loop_is_stopped_with_a_message(tmp_path):
     assert "One step of your code held the event loop for" in stuck[0].message, stuck[0].message
     assert "Traceback" not in stuck[0].message and "+++" not in stuck[0].message
     assert any(r.outcome == "passed" for r in records if "settled" in r.check)
+
+
+def test_a_learners_run_shows_no_warning_of_ours():
+    """`pytest exercises/03_gather` on the stub shows the teaching failures and no library noise
+    (looptime's "no current event loop" DeprecationWarning on 3.12+)."""
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "exercises/03_gather", "-q", "-p", "no:cacheprovider"],
+        cwd=ROOT, capture_output=True, text=True, check=False,
+    )
+    assert "not implemented yet" in run.stdout
+    assert "warning" not in run.stdout.lower(), run.stdout[-1500:]
