@@ -98,6 +98,16 @@ class Learner:
             raise CheckFailed(messages.STUCK_BEFORE.format(function=name))
         return self.function(name)
 
+    def coroutine_function(self, name: str, advice: str | None = None) -> Callable[..., Any]:
+        """The function ``name``, which must be defined with ``async def`` (and no ``yield``);
+        ``advice`` is the task's own next step for a plain ``def``."""
+        function = self._runnable(name)
+        if inspect.isasyncgenfunction(function):
+            raise CheckFailed(messages.ASYNC_GENERATOR.format(function=name), advice)
+        if not inspect.iscoroutinefunction(function):
+            raise CheckFailed(messages.NOT_ASYNC_DEF.format(function=name), advice)
+        return function
+
     def _remember_stuck(self, name: str, run: Run) -> Run:
         if run.error is not None and is_time_limit(run.error):
             self._loaded[(self.path, name)] = run.error
@@ -136,9 +146,7 @@ class Learner:
         ``text`` describes the call for messages, e.g. ``"fetch_pages(session, urls)"``;
         ``probes`` are the recorders whose schedule a message may draw.
         """
-        function = self._runnable(name)
-        if not inspect.iscoroutinefunction(function):
-            raise CheckFailed(messages.NOT_ASYNC_DEF.format(function=name))
+        function = self.coroutine_function(name)
         run = self._remember_stuck(name, run_coroutine(lambda: scenario(function), files=self.files, limit=limit, budget=budget))
         call = Call(name, text, run, self, list(probes))
         call.fail_on_harness_findings(limit, budget, hang_causes)

@@ -18,6 +18,10 @@ STUCK_BEFORE = (
     "so it is not run again."
 )
 NOT_ASYNC_DEF = "{function} must be a coroutine function: define it with `async def`, not `def`."
+ASYNC_GENERATOR = (
+    "{function} is an async generator function: an `async def` with `yield` in it gives an async generator "
+    "when called, not a coroutine, so `await {function}(...)` fails. {function} must return its result."
+)
 IMPORT_TIMEOUT = (
     "{file}:{line}: importing your file did not finish in time. Code at the top level of a "
     "module runs on import: an endless loop or a long wait there stops every test."

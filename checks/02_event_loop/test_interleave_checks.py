@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from grader import expect, messages
+from grader import expect
 from grader.failure import CheckFailed
 from grader.learner import short
 from grader.loop import current_loop
@@ -53,20 +53,14 @@ def run(learner, name: str, *args: Any):
     the work the moment it is called, before anyone awaits it; an async generator (an async
     def with ``yield``) returns no result at all. Both are named here, before anything runs.
     """
-    function = learner.function(name)
-    if inspect.isasyncgenfunction(function):
-        raise CheckFailed(
-            f"{name} is an async generator function: an `async def` with `yield` in it gives an async "
-            f"generator when called, not a coroutine, and `await {name}(...)` fails. {name} must return "
-            "its result.",
-            "Collect the results in a list and `return` it; keep the `await asyncio.sleep(0)`, drop the `yield`.",
-        )
-    if not inspect.iscoroutinefunction(function):
-        raise CheckFailed(
-            messages.NOT_ASYNC_DEF.format(function=name),
+    if inspect.isasyncgenfunction(learner.function(name)):
+        advice = "Collect the results in a list and `return` it; keep the `await asyncio.sleep(0)`, drop the `yield`."
+    else:
+        advice = (
             "A plain def that returns asyncio.gather(...) or a task starts the work the moment it is "
-            f"called, before anyone awaits it. Write `async def {name}(...)` and await inside it.",
+            f"called, before anyone awaits it. Write `async def {name}(...)` and await inside it."
         )
+    learner.coroutine_function(name, advice)
     return learner.run(name, *args)
 
 

@@ -1,12 +1,11 @@
 """Hidden checks of exercise 03: fetch_all and fetch_all_settled."""
 
 import asyncio
-import inspect
 from collections import Counter
 
 import pytest
 
-from grader import expect, messages
+from grader import expect
 from grader.failure import CheckFailed
 from grader.learner import first_leaf
 from grader.probes import Probe
@@ -27,12 +26,11 @@ def run(learner, name, *args):
     task asks. A plain def returning ``asyncio.gather(...)`` works when awaited, but it starts every
     fetch the moment it is called, before anyone awaits it (and with no loop running, it cannot
     start them at all)."""
-    if not inspect.iscoroutinefunction(learner.function(name)):
-        raise CheckFailed(
-            messages.NOT_ASYNC_DEF.format(function=name),
-            f"A plain def that returns asyncio.gather(...) starts the fetches the moment {name} is called, "
-            f"before anyone awaits it. Write `async def {name}(...)` and `return await asyncio.gather(...)`.",
-        )
+    learner.coroutine_function(
+        name,
+        f"A plain def that returns asyncio.gather(...) starts the fetches the moment {name} is called, "
+        f"before anyone awaits it. Write `async def {name}(...)` and `return await asyncio.gather(...)`.",
+    )
     return learner.run(name, *args)
 
 
