@@ -153,6 +153,15 @@ def each_item_once(call: Call, probe: Probe, items: Iterable[Any]) -> None:
     wanted = sorted(map(repr, items))
     made = sorted(map(repr, probe.calls))
     if made != wanted:
+        fewer = sorted(c for c in set(wanted) if 0 < made.count(c) < wanted.count(c))
+        if fewer:  # a repeated item fetched once: repeats were dropped
+            item, times = fewer[0], wanted.count(fewer[0])
+            raise CheckFailed(
+                f"Called {call.text}. {item} is in items {times} times but {probe.name} was called "
+                f"{made.count(item)} time(s) for it: every entry of items gets its own call, a repeated one too, "
+                "and its own result.",
+                f"Don't drop repeats: make one {probe.name}(item) call per entry of items.",
+            )
         extra = [c for c in set(made) if made.count(c) > wanted.count(c)]
         missing = [c for c in set(wanted) if made.count(c) < wanted.count(c)]
         parts = []

@@ -1,7 +1,6 @@
 """Hidden checks of exercise 03: fetch_all and fetch_all_settled."""
 
 import asyncio
-from collections import Counter
 
 import pytest
 
@@ -32,20 +31,6 @@ def run(learner, name, *args):
         f"before anyone awaits it. Write `async def {name}(...)` and `return await asyncio.gather(...)`.",
     )
     return learner.run(name, *args)
-
-
-def each_item_once(call, fetch, items):
-    """``fetch`` was called once per entry of ``items``: a repeated item is fetched each time."""
-    made, wanted = Counter(map(repr, fetch.calls)), Counter(map(repr, items))
-    fewer = [item for item in wanted if 0 < made[item] < wanted[item]]
-    if fewer:
-        item = fewer[0]
-        raise CheckFailed(
-            f"Called {call.text}. {item} is in items {wanted[item]} times but was fetched {made[item]} time(s): "
-            "fetch_all fetches every entry of items, a repeated one too, and returns one result per entry.",
-            "Don't drop repeats: `asyncio.gather(*(fetch(item) for item in items))` makes one call per entry.",
-        )
-    expect.each_item_once(call, fetch, items)
 
 
 def settled_never_raised(call, failing):
@@ -83,7 +68,7 @@ def test_fetch_all_fetches_each_item_once(learner):
     fetch = Probe(delay=1.0)
     call = run(learner, "fetch_all", fetch, items)
     expect.results(call, [fetch.expected(i) for i in items], fetch, concept=GATHER)
-    each_item_once(call, fetch, items)
+    expect.each_item_once(call, fetch, items)
     expect.no_leftovers(call, fetch)
 
 

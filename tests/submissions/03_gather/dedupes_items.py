@@ -1,4 +1,4 @@
-# expect-fail: test_fetch_all_fetches_each_item_once: 'b' is in items 2 times but was fetched 1 time(s)
+# expect-fail: test_fetch_all_fetches_each_item_once: 'b' is in items 2 times but fetch was called 1 time(s) for it
 # expect-pass: test_fetch_all_keeps_input_order
 # expect-pass: test_fetch_all_handles_many_items
 import asyncio
