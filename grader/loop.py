@@ -71,8 +71,10 @@ def _drain(loop: asyncio.AbstractEventLoop, tasks: set[asyncio.Task], budget: li
 
 def _record_loop_error(run: Run, context: dict) -> None:
     """The loop's exception handler: keep what it would log, for the check to report."""
-    run.loop_errors.append(str(context.get("message")))
     error = context.get("exception")
+    message = str(context.get("message"))
+    # 3.13 logs "Exception in callback Future.set_result()" without its argument: name the error
+    run.loop_errors.append(f"{message}: {type(error).__name__}: {error}" if error is not None else message)
     if error is not None and "never retrieved" in str(context.get("message")):
         run.unretrieved.append(error)
 
