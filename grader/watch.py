@@ -7,7 +7,7 @@ Three sources feed one queue that the main thread reads:
   by itself on WSL or when told to (``--poll``, ``WATCHFILES_FORCE_POLLING``);
 - keys from the terminal, read one at a time (cbreak mode, restored on exit);
 - a safety net: every second the main thread hashes the current exercise's files, and a
-  change no event reported within a second is acted on anyway (file events never arrive
+  change no event reported within SETTLE seconds is acted on anyway (file events never arrive
   on some mounts), so watching never silently stops working.
 """
 
@@ -32,7 +32,8 @@ from grader.names import resolve
 from grader.progress import Status
 
 TICK = 1.0  # seconds between safety-net looks at the files
-SETTLE = 1.0  # seconds a change may go without an event before the safety net acts
+SETTLE = 2.5  # seconds a change may go without an event before the safety net acts (watchfiles
+# reports one in about 0.7 s: 0.4 s debounce plus polling; a loaded machine can double that)
 SAME_SAVE = 1.0  # seconds in which a save of unchanged files does not re-run the tests
 KEYS = "h hint · l list · n next · r rerun · q quit"
 

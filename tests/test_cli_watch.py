@@ -56,7 +56,7 @@ class Terminal:
     def press(self, key):
         self.child.send(key)
 
-    def ends(self, timeout=10.0):
+    def ends(self, timeout=30.0):  # a wide margin: a test run may be under way, on a loaded machine
         self.child.expect(pexpect.EOF, timeout=timeout)
         self.raw += self.child.before or ""
         self.child.close()
