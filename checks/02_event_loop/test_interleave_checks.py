@@ -174,6 +174,17 @@ def steps_complete(call, step: Steps, wanted: list[str]) -> None:
     )
 
 
+def each_worker_in_order(call, step, names, count):
+    """Every worker took its own steps 1, 2, ... count, one after another."""
+    for name in names:
+        own = [e.i for e in step.events if e.name == name]
+        if own != list(range(1, count + 1)):
+            raise CheckFailed(
+                f"Called {call.text}. Worker {name} took its steps in the order "
+                f"{order_text([label(name, i) for i in own])}: a worker takes its steps one after another, from 1."
+            )
+
+
 def steps_one_at_a_time(call, step: Steps) -> None:
     """Each worker started a step only once its previous step had ended."""
     for name in dict.fromkeys(e.name for e in step.events):
@@ -218,13 +229,7 @@ def judge_turns(call, step: Steps, names: list[str], count: int) -> None:
     steps_complete(call, step, wanted)
     steps_one_at_a_time(call, step)
     taken = step.order
-    for name in names:
-        own = [e.i for e in step.events if e.name == name]
-        if own != list(range(1, count + 1)):
-            raise CheckFailed(
-                f"Called {call.text}. Worker {name} took its steps in the order "
-                f"{order_text([label(name, i) for i in own])}: a worker takes its steps one after another, from 1."
-            )
+    each_worker_in_order(call, step, names, count)
     rounds = [e.i for e in step.events]
     if rounds != sorted(rounds):
         if _in_blocks(step):
@@ -327,13 +332,7 @@ def judge_waits_for_every_worker(learner) -> None:
     no_tasks_left(call)
     steps_complete(call, step, steps_expected(names, count))
     steps_one_at_a_time(call, step)
-    for name in names:
-        own = [e.i for e in step.events if e.name == name]
-        if own != list(range(1, count + 1)):
-            raise CheckFailed(
-                f"Called {call.text}. Worker {name} took its steps in the order "
-                f"{order_text([label(name, i) for i in own])}: a worker takes its steps one after another, from 1."
-            )
+    each_worker_in_order(call, step, names, count)
     slowest = max(delays.values()) * count
     if call.loop_time > slowest + EXACT:
         raise CheckFailed(
