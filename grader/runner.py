@@ -346,13 +346,14 @@ def _watch(
         returncode: int | None = child.wait(timeout=wall_limit)
     except subprocess.TimeoutExpired:
         returncode = None
-    try:
-        os.killpg(child.pid, signal.SIGKILL)  # at the limit, and whatever the learner left behind
-    except ProcessLookupError:
-        pass
-    if jailed is not None:
-        _kill_user(jailed)  # also what left the process group
-    child.wait()
+    finally:  # also on Ctrl-C in `awaitlings watch`: no run is left behind
+        try:
+            os.killpg(child.pid, signal.SIGKILL)  # at the limit, and whatever the learner left behind
+        except ProcessLookupError:
+            pass
+        if jailed is not None:
+            _kill_user(jailed)  # also what left the process group
+        child.wait()
     reader.join(timeout=10)
     return returncode, bytes(kept).decode("utf-8", "replace")
 

@@ -122,6 +122,7 @@ def test_watch_with_poll_sees_saves(kit):
         screen.wait_for(f"Watching exercises/{SOURCE}/gather.py")
         module(kit).write_text("async def fetch_all(fetch, items):\n    return [await fetch(i) for i in items]\n")
         screen.wait_for("1/3 visible tests pass")  # its fetch_all_settled is gone
+        screen.wait_for(f"Watching exercises/{SOURCE}/gather.py")  # the run is over: watching again
         assert "No file event arrived" not in screen.text  # polling watchfiles saw it
         screen.press("\x03")  # Ctrl-C ends it as quietly as q
         assert screen.ends() == 0

@@ -1,8 +1,10 @@
 """The runner bounds a hostile child: it keeps finished checks and kills what hangs."""
 
 import os
+import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -115,3 +117,33 @@ def test_a_killed_graders_control_groups_are_swept():
             folder.rmdir()
         group.remove()
     assert not group.memory.exists() and not group.pids.exists()
+
+
+def test_an_interrupted_run_leaves_no_child_behind(tmp_path):
+    """Ctrl-C while a run is under way (as in `awaitlings watch`) kills the child and what it started."""
+    pid_file = tmp_path / "child.pid"
+    top = f"import os, signal\nopen({str(pid_file)!r}, 'w').write(str(os.getpid()))\n"
+    body = "    signal.signal(signal.SIGALRM, signal.SIG_IGN)  # a check it cannot leave\n    while True:\n        pass"
+    submission = _submit(tmp_path / "submission", body, top)
+
+    class Interrupted(Exception):
+        pass
+
+    def interrupt(*_):
+        raise Interrupted
+
+    def when_running():
+        deadline = time.monotonic() + 60
+        while not (pid_file.exists() and pid_file.read_text()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        os.kill(os.getpid(), signal.SIGUSR1)
+
+    previous = signal.signal(signal.SIGUSR1, interrupt)
+    try:
+        threading.Thread(target=when_running, daemon=True).start()
+        with pytest.raises(Interrupted):
+            run_pytest(["checks/03_gather"], submission, wall_limit=120)
+    finally:
+        signal.signal(signal.SIGUSR1, previous)
+    time.sleep(0.2)
+    assert not _alive(int(pid_file.read_text())), "the interrupted run's child survived"
