@@ -7,7 +7,6 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 from concurrent.futures import Executor, ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -15,9 +14,10 @@ from typing import Callable
 
 from grader import catalog, intake, messages
 from grader.records import Record
-from grader.runner import run_pytest, secrets_of
+from grader.runner import run_pytest, scratch_folder, secrets_of
 
 NO_RESULT = "no result (the run was killed or exited early)"
+GRADER_FAILED = "not graded: the grader failed on this submission ({error}); tell your instructor"
 INI = """[pytest]
 addopts = --import-mode=importlib
 timeout = 30
@@ -100,8 +100,8 @@ def _run(
     plan_: Plan, sources: dict[str, str], exercises: list[catalog.Exercise], hide: tuple[Path, ...]
 ) -> tuple[dict[str, Record], str | None]:
     """The records of one run over ``exercises``, and which limit stopped it, if one did."""
-    with tempfile.TemporaryDirectory(prefix="awaitlings-sandbox-") as scratch:
-        root = _sandbox(plan_, sources, Path(scratch))
+    with scratch_folder("awaitlings-sandbox-") as scratch:
+        root = _sandbox(plan_, sources, scratch)
         paths = [f"checks/{e.name}" for e in exercises]
         hidden = (*secrets_of(plan_.root), *hide)
         outcome = run_pytest(paths, root / "submission", root=root, isolated=True, hide=hidden)
@@ -155,20 +155,22 @@ def grade_learner(
 
     ``hide``: folders the learner's code must not see (the class's submissions, the outputs).
     """
-    result = LearnerResult(entry.learner, key(plan_, sources), problems=problems)
     graded = [e for e in plan_.exercises if e.name in sources]
-    records, stopped = _run(plan_, sources, graded, hide) if graded else ({}, None)
-    # An exercise whose run ended early (os._exit, a kill) is rerun alone: the others keep their results.
-    by_check = {(r.exercise, r.check): r for r in records.values()}
-    def unreported(exercise: catalog.Exercise) -> bool:
-        found = [by_check.get((exercise.name, c.check)) for c in plan_.checks[exercise.name]]
-        return any(r is None or r.outcome == "collected" for r in found)
-
-    stopped_in = {}  # exercise: the limit that stopped its own run
-    for exercise in graded:
-        if unreported(exercise):
-            again, stopped_in[exercise.name] = _run(plan_, sources, [exercise], hide)
-            by_check.update({(r.exercise, r.check): r for r in again.values() if r.exercise == exercise.name})
+    by_check: dict[tuple[str, str], Record] = {}
+    stopped_in: dict[str, str | None] = {}  # exercise: the limit that stopped its own run
+    stopped = None
+    try:
+        records, stopped = _run(plan_, sources, graded, hide) if graded else ({}, None)
+        # An exercise whose run ended early (os._exit, a kill) is rerun alone: the others keep their results.
+        by_check.update({(r.exercise, r.check): r for r in records.values()})
+        for exercise in graded:
+            found = [by_check.get((exercise.name, c.check)) for c in plan_.checks[exercise.name]]
+            if any(r is None or r.outcome == "collected" for r in found):
+                again, stopped_in[exercise.name] = _run(plan_, sources, [exercise], hide)
+                by_check.update({(r.exercise, r.check): r for r in again.values() if r.exercise == exercise.name})
+    except Exception as error:  # noqa: BLE001  one learner the grader cannot handle must not stop the batch
+        problems = {**problems, "*": GRADER_FAILED.format(error=f"{type(error).__name__}: {error}")}
+    result = LearnerResult(entry.learner, key(plan_, sources), problems=problems)
     for exercise in plan_.exercises:
         problem = problems.get(exercise.name) or problems.get("*") or _tampered(by_check, exercise)
         for check in plan_.checks[exercise.name]:
@@ -220,12 +222,13 @@ def grade(
     here, each driving one sandboxed child process.
     """
     entries = intake.entries(submissions)
+    out.mkdir(mode=0o700, parents=True, exist_ok=True)  # grades are private: a jailed user of another batch reads nothing
     done = load_done(out) if resume else {}
     results: dict[str, LearnerResult] = {}
-    with tempfile.TemporaryDirectory(prefix="awaitlings-unpacked-") as scratch:
+    with scratch_folder("awaitlings-unpacked-") as scratch:
         todo = []
         for entry in entries:
-            sources, problems = collect(plan_, entry, Path(scratch) / file_name(entry.learner))
+            sources, problems = collect(plan_, entry, scratch / file_name(entry.learner))
             previous = done.get(entry.learner)
             if previous is not None and previous.key == key(plan_, sources):
                 results[entry.learner] = previous

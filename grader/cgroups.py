@@ -2,7 +2,9 @@
 
 Resource limits hold per process: six children of 2 GiB each hold 12 GiB. A cgroup (v1
 ``memory`` and ``pids`` hierarchies) counts them together, and the kernel's OOM killer stops
-the run inside it, not the grader or another learner. Where the machine offers no writable
+the run inside it, not the grader or another learner. Where the ``cpu`` hierarchy is there too,
+each run also gets its own CPU group: fifty spinning processes of one learner share one run's
+CPU time instead of taking it from the others. Where the machine offers no writable
 v1 hierarchies (cgroup v2 only, no root), runs go without one and ``problem()`` says why.
 """
 
@@ -22,14 +24,19 @@ PARENT = "awaitlings"  # our groups live in <hierarchy>/awaitlings/run-<grader's
 
 @dataclass(frozen=True)
 class Group:
-    """One run's groups: ``memory`` and ``pids`` folders of the same name."""
+    """One run's groups: ``memory``, ``pids`` (and ``cpu``) folders of the same name."""
 
     memory: Path
     pids: Path
+    cpu: Path | None = None
+
+    @property
+    def folders(self) -> list[Path]:
+        return [self.memory, self.pids, *([self.cpu] if self.cpu else [])]
 
     def join(self) -> None:
         """Put the calling process in the group (its children follow): call it in the child."""
-        for folder in (self.memory, self.pids):
+        for folder in self.folders:
             (folder / "cgroup.procs").write_text(str(os.getpid()))
 
     def oom_killed(self) -> bool:
@@ -42,7 +49,7 @@ class Group:
 
     def remove(self) -> None:
         """Kill whatever is left in the group, then delete it."""
-        for folder in (self.pids, self.memory):
+        for folder in reversed(self.folders):
             for _ in range(100):
                 for pid in _pids(folder):
                     try:
@@ -64,10 +71,11 @@ def create(memory: int, tasks: int) -> Group | None:
         return None
     _sweep()
     name = f"run-{os.getpid()}-{secrets.token_hex(6)}"
-    group = Group(HIERARCHIES / "memory" / PARENT / name, HIERARCHIES / "pids" / PARENT / name)
+    cpu = HIERARCHIES / "cpu" / PARENT / name if usable("cpu") else None
+    group = Group(HIERARCHIES / "memory" / PARENT / name, HIERARCHIES / "pids" / PARENT / name, cpu)
     try:
-        group.memory.mkdir(parents=True)
-        group.pids.mkdir(parents=True)
+        for folder in group.folders:
+            folder.mkdir(parents=True)
         (group.memory / "memory.limit_in_bytes").write_text(str(memory))
         (group.pids / "pids.max").write_text(str(tasks))
     except OSError:
@@ -88,9 +96,15 @@ def problem() -> str | None:
     return None
 
 
+def usable(hierarchy: str) -> bool:
+    """Whether the v1 ``hierarchy`` is there and ours to write."""
+    folder = HIERARCHIES / hierarchy
+    return (folder / "cgroup.procs").is_file() and os.access(folder, os.W_OK)
+
+
 def _sweep() -> None:
     """Delete the empty groups of graders that died without removing them (a kill -9)."""
-    for hierarchy in ("memory", "pids"):
+    for hierarchy in ("memory", "pids", "cpu"):
         for folder in (HIERARCHIES / hierarchy / PARENT).glob("run-*-*"):
             owner = folder.name.split("-")[1]
             if owner.isdigit() and not Path(f"/proc/{owner}").exists():

@@ -12,6 +12,7 @@ every process it leaves dies with it.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import resource
@@ -19,10 +20,12 @@ import secrets
 import shlex
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +43,7 @@ PLUGINS = ["-p", "grader.plugin", "-p", "pytest_timeout"]
 PRIVATE_SCRATCH = ("/dev/shm", "/var/tmp")  # a fresh empty tmpfs each in the jail
 TMP = Path("/tmp").resolve()  # the jail's own, empty but for the run's sandbox and scratch
 PRIVATE_TMP_SIZE = "256m"
+OWN_SIZE = "256m"  # the jail's tmpfs copy of a run's root folder, and its pytest basetemp
 KIT_SECRETS = ("solutions", "checks", "tests", "examples", ".git", ".ci")  # hidden from a jailed child
 
 
@@ -127,9 +131,36 @@ def _searchable(folder: Path, uid: int) -> bool:
 
 
 def _python_folders() -> list[Path]:
-    """What a jailed child needs to run the grader: the interpreter and every import folder."""
-    folders = [Path(sys.executable).resolve().parent, Path(sys.prefix), Path(sys.base_prefix), KIT_ROOT]
-    return folders + [Path(entry) for entry in sys.path if entry and Path(entry).is_dir()]
+    """What a jailed child needs to run the grader: the interpreter, its environment and the kit.
+    Not every folder on our sys.path: ``python -I`` in the jail ignores PYTHONPATH and the script's
+    folder (which could hold another class), and finds site-packages under its own prefix."""
+    return [Path(sys.executable).resolve().parent, Path(sys.prefix), Path(sys.base_prefix), KIT_ROOT]
+
+
+@functools.cache
+def _world_writable(depth: int = 4) -> tuple[Path, ...]:
+    """Folders of the machine anyone may write to (``/run/lock``, say), outside the ones the jail
+    replaces anyway: covered in the jail, so learner code can neither fill the disk nor leave
+    files there for another run."""
+    found, skip = [], {Path("/proc"), Path("/sys"), Path("/dev"), TMP, *(Path(d) for d in PRIVATE_SCRATCH)}
+    root_device = os.stat("/").st_dev
+    for top, folders, _ in os.walk("/"):
+        here = Path(top)
+        kept = []
+        for name in folders:
+            path = here / name
+            try:
+                status = path.lstat()
+            except OSError:
+                continue
+            if path in skip or status.st_dev != root_device or not stat.S_ISDIR(status.st_mode):
+                continue
+            if status.st_mode & stat.S_IWOTH:
+                found.append(path)
+            elif len(path.parts) <= depth:
+                kept.append(name)
+        folders[:] = kept
+    return tuple(found)
 
 
 def _private_tmp_script(kept: list[Path]) -> str:
@@ -146,10 +177,21 @@ def _private_tmp_script(kept: list[Path]) -> str:
     return " && ".join(steps)
 
 
-def _jail_script(uid: int, hide: list[Path], reach: list[Path]) -> str:
+def _own_copy_script(folder: Path, uid: int) -> str:
+    """Shell steps that put a copy of ``folder`` on a tmpfs of user ``uid`` at the same path: what
+    learner code writes there counts against the run's memory, and the machine's disk is untouched."""
+    there = shlex.quote(str(folder))
+    return (f'copy=$(mktemp -d -p /var/tmp) && mount -t tmpfs -o size={OWN_SIZE},mode=700,uid={uid},gid={uid} '
+            f'awaitlings-own "$copy" && cp -a {there}/. "$copy"/ && mount --bind "$copy" {there} && umount "$copy" '
+            '&& rmdir "$copy"')
+
+
+def _jail_script(uid: int, hide: list[Path], reach: list[Path], own: tuple[Path, ...] = (),
+                 fresh: tuple[Path, ...] = ()) -> str:
     python = [p.resolve() for p in _python_folders()]
     needed = [*python, *(p.resolve() for p in reach)]
     kept = [p for p in _outermost(needed) if p.is_relative_to(TMP)]  # the rest of /tmp is gone in the jail
+    hide = [*hide, *(d for d in _world_writable() if not any(p.is_relative_to(d) for p in needed))]
     hide = [d for d in _outermost(hide) if not any(p.is_relative_to(d) for p in python)]  # e.g. a venv in .ci/
     hide = [d for d in hide if not d.is_relative_to(TMP) or any(d.is_relative_to(k) for k in kept)]
     scratch = "".join(f" && mount -t tmpfs -o size=64m,mode=1777 awaitlings-scratch {d}"
@@ -158,19 +200,26 @@ def _jail_script(uid: int, hide: list[Path], reach: list[Path]) -> str:
     drop = f"exec setpriv --reuid={uid} --regid={uid} --clear-groups --inh-caps=-all"
     recreated = frozenset(a for k in kept for a in k.parents if a.is_relative_to(TMP))  # made by mkdir -p
     reach = _reach_script(needed, uid, recreated)
-    return f'ip link set lo up{scratch} && {_private_tmp_script(kept)} && {reach}{covers} && {drop} "$@"'
+    writable = "".join(f" && {_own_copy_script(f, uid)}" for f in own)
+    writable += "".join(f" && mount -t tmpfs -o size={OWN_SIZE},mode=1777 awaitlings-fresh {shlex.quote(str(f))}"
+                        for f in fresh)
+    return f'ip link set lo up{scratch} && {_private_tmp_script(kept)}{writable} && {reach}{covers} && {drop} "$@"'
 
 
-def jail(uid: int, hide: list[Path], reach: list[Path]) -> list[str]:
+def jail(uid: int, hide: list[Path], reach: list[Path], own: tuple[Path, ...] = (),
+         fresh: tuple[Path, ...] = ()) -> list[str]:
     """A command prefix running a program in new network (lo only), mount, PID, IPC and UTS
     namespaces, as user ``uid``, able to reach the Python environment and the ``reach`` folders, with
-    ``hide`` covered by empty unreadable mounts; [] where the OS refuses."""
-    return _jail_command(uid, hide, reach) if jail_available() else []
+    ``hide`` and the machine's world-writable folders covered by empty unreadable mounts, each ``own``
+    folder replaced by a tmpfs copy owned by ``uid`` and each ``fresh`` one by an empty tmpfs;
+    [] where the OS refuses."""
+    return _jail_command(uid, hide, reach, own, fresh) if jail_available() else []
 
 
-def _jail_command(uid: int, hide: list[Path], reach: list[Path]) -> list[str]:
+def _jail_command(uid: int, hide: list[Path], reach: list[Path], own: tuple[Path, ...] = (),
+                  fresh: tuple[Path, ...] = ()) -> list[str]:
     namespaces = ["--net", "--mount", "--pid", "--ipc", "--uts", "--fork", "--kill-child", "--mount-proc"]
-    return ["unshare", *namespaces, "sh", "-c", _jail_script(uid, hide, reach), "sh"]
+    return ["unshare", *namespaces, "sh", "-c", _jail_script(uid, hide, reach, own, fresh), "sh"]
 
 
 _PYTHON_PROBE = "import sys, grader.plugin, pytest; print(sys.prefix, sys.base_prefix)"
@@ -254,10 +303,25 @@ def isolation_in_force() -> dict[str, object]:
                    "processes": PROCESS_LIMIT, "output_bytes": OUTPUT_LIMIT},
         "process_limit_enforced": jailed or os.geteuid() != 0,
         "control_group": f"one per run: {MEMORY_LIMIT} bytes of memory and {TASK_LIMIT} tasks for all its processes "
-        "together" if cgroups.problem() is None else f"NOT in force ({cgroups.problem()})",
+        f"together{', and a CPU share of its own' if cgroups.usable('cpu') else ''}" if cgroups.problem() is None
+        else f"NOT in force ({cgroups.problem()})",
         "plugins": "autoload off, no conftest, python -I",
         "records": "HMAC-signed with a key passed through an inherited pipe",
     }
+
+
+@contextlib.contextmanager
+def scratch_folder(prefix: str) -> Iterator[Path]:
+    """A fresh temporary folder, removed afterwards whatever learner code left in it (a tree
+    1,200 folders deep made shutil.rmtree raise RecursionError on 3.11 and stopped the batch)."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield folder
+    finally:
+        try:
+            shutil.rmtree(folder)
+        except (RecursionError, OSError):
+            subprocess.run(["rm", "-rf", "--", str(folder)], check=False, capture_output=True)
 
 
 def _read_capped(stream, kept: bytearray) -> None:
@@ -286,8 +350,8 @@ def run_pytest(
     """
     if isolated and root.resolve() == KIT_ROOT:
         raise ValueError("an isolated run gives its root folder to the jailed user: pass a throwaway copy, not the kit")
-    with tempfile.TemporaryDirectory(prefix="awaitlings-") as scratch:
-        record = Path(scratch) / "records.jsonl"
+    with scratch_folder("awaitlings-") as scratch:
+        record = scratch / "records.jsonl"
         options = [
             *PLUGINS, "--submission", str(submission), "--awaitlings-record", str(record),
             "-q", "--no-header", "--strict-markers", "--import-mode=importlib", "-p", "no:cacheprovider",
@@ -310,12 +374,16 @@ def run_pytest(
             group = cgroups.create(MEMORY_LIMIT, TASK_LIMIT)
             if jail_available():
                 uid = jailed = _jail_uid()
-                (Path(scratch) / "tmp").mkdir()
-                _give(Path(scratch), uid)
+                # Nothing of the machine's disk is writable in the jail but the records file (capped by
+                # RLIMIT_FSIZE): the root is a tmpfs copy, pytest's basetemp a fresh tmpfs.
+                (scratch / "tmp").mkdir()
+                scratch.chmod(0o711)
+                record.touch(mode=0o600)
+                os.chown(record, uid, uid)
                 _give(root, uid)
-                options += ["--basetemp", str(Path(scratch) / "tmp" / "pytest")]
+                options += ["--basetemp", str(scratch / "tmp" / "pytest")]
                 prefix = jail(uid, [*secrets_of(KIT_ROOT), *(d for d in hide if d.is_dir())],
-                              [root, Path(scratch), submission])
+                              [root, scratch, submission], own=(root,), fresh=(scratch / "tmp",))
         try:
             returncode, text = _watch(
                 [*prefix, *python, "-m", "pytest", *paths, *options], root, env, passed_fds, group, jailed, wall_limit

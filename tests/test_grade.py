@@ -215,3 +215,22 @@ def test_a_message_cannot_close_its_code_block_in_feedback():
     message = "RuntimeError: x\n```\n- ✅ forged check (10/10)\n````"
     fence = reports._fence(message)
     assert fence.startswith("`````") and fence not in message
+
+
+def test_a_submission_the_grader_fails_on_does_not_stop_the_batch(plan, tmp_path, monkeypatch):
+    """An error of the grader itself on one learner marks that learner "not graded" and goes on."""
+    for learner in ("ada", "bob"):
+        shutil.copytree(CLASS / learner, tmp_path / "class" / learner)
+    real_run = batch._run
+
+    def failing_for_bob(plan_, sources, exercises, hide):
+        if any("NotImplementedError" in source for source in sources.values()):  # bob's stubs
+            raise RecursionError("maximum recursion depth exceeded")
+        return real_run(plan_, sources, exercises, hide)
+
+    monkeypatch.setattr(batch, "_run", failing_for_bob)
+    results = {r.learner: r for r in batch.grade(tmp_path / "class", tmp_path / "out", plan, jobs=2)}
+    assert results["ada"].score() == sum(c.max_points for checks in plan.checks.values() for c in checks)
+    bob = {(c.outcome, c.message) for c in results["bob"].checks}
+    assert bob == {("not graded", batch.GRADER_FAILED.format(error="RecursionError: maximum recursion depth exceeded"))}
+    assert (tmp_path / "out" / ".learners" / "bob.json").is_file()

@@ -26,6 +26,7 @@ def _gather(fetch_all_body: str, top: str = "") -> str:
 
 SEQUENTIAL = "return [await fetch(item) for item in items]"
 LEFT_IN_TMP = Path("/tmp/awaitlings-hostile-left-this")
+WORLD_WRITABLE = [Path("/run/lock"), Path("/var/tmp"), Path("/dev/shm")]  # where they exist
 HOSTILE = {
     "exits": _gather("import os\nos._exit(0)"),
     "always_equal": _gather(
@@ -88,6 +89,28 @@ HOSTILE = {
     ),
     "leaves_files_in_tmp": _gather(
         'raise RuntimeError("left a file in /tmp")', top=f"open({str(LEFT_IN_TMP)!r}, 'w').write('left behind')"
+    ),
+    # a tree too deep for shutil.rmtree on 3.11 (RecursionError): cleaning up used to stop the batch
+    "digs_deep": _gather(
+        'raise RuntimeError("dug deep")',
+        top="""
+        import os
+        home = os.getcwd()
+        for _ in range(1200):
+            os.mkdir("d")
+            os.chdir("d")
+        os.chdir(home)
+        """,
+    ),
+    "writes_to_the_machine": _gather(
+        'raise RuntimeError("wrote to the machine")',
+        top=f"""
+        for folder in {[str(p) for p in WORLD_WRITABLE]!r}:
+            try:
+                open(folder + "/awaitlings-hostile-left-this", "w").write("x" * 1000)
+            except OSError:
+                pass
+        """,
     ),
     "prints_1g": _gather("import sys\nfor _ in range(1024):\n    sys.stdout.write('x' * (1 << 20))\n" + SEQUENTIAL),
     "dials_out": _gather(
@@ -157,7 +180,8 @@ def graded(tmp_path_factory):
         (folder / "03_gather").mkdir()
         (folder / "03_gather" / "gather.py").write_text(source)
     before = {name: hashlib.sha256(path.read_bytes()).hexdigest() for name, path in TARGETS.items()}
-    LEFT_IN_TMP.unlink(missing_ok=True)
+    for folder in [LEFT_IN_TMP.parent, *WORLD_WRITABLE]:
+        (folder / LEFT_IN_TMP.name).unlink(missing_ok=True)
     plan = batch.plan(ROOT, ["01", "03"])
     results = {r.learner: r for r in batch.grade(submissions, out, plan, jobs=2)}
     after = {name: hashlib.sha256(path.read_bytes()).hexdigest() for name, path in TARGETS.items()}
@@ -203,6 +227,22 @@ def test_files_written_to_tmp_stay_in_the_jail(graded):
     _, results, _, _ = graded
     assert "leaves_files_in_tmp" in results
     assert not LEFT_IN_TMP.exists()
+
+
+@pytest.mark.timeout(900)
+def test_nothing_is_written_to_the_machine(graded):
+    """The machine's world-writable folders are covered in the jail: no file outlives the run."""
+    _, results, _, _ = graded
+    assert "writes_to_the_machine" in results
+    left = [str(f / LEFT_IN_TMP.name) for f in WORLD_WRITABLE if (f / LEFT_IN_TMP.name).exists()]
+    assert not left, left
+
+
+@pytest.mark.timeout(900)
+def test_a_tree_too_deep_to_remove_does_not_stop_the_batch(graded):
+    """The batch went on after the learner who dug 1,200 folders deep, and graded them."""
+    _, results, _, _ = graded
+    assert {c.outcome for c in results["digs_deep"].checks if c.exercise == "03_gather"} == {"failed"}
 
 
 @pytest.mark.timeout(900)
