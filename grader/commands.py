@@ -117,7 +117,9 @@ def next_steps(kit: Kit, out: Console, status: Status, statuses: list[Status] | 
         return
     statuses = statuses if statuses is not None else all_statuses(kit, out)
     upcoming = progress.first_unfinished(statuses, after=exercise)
-    out.print(Text(f"{exercise.name} is done: all {status.total} visible tests pass.", style="bold green"))
+    out.print(Text(f"{exercise.name} passes all {status.total} visible tests.", style="bold green"))
+    out.print(Text(f"Your grade comes from more checks than these: before you hand it in, go through "
+                   f"\"What the tests look for\" in {exercise.readme}.", style="dim"))
     if upcoming is None:
         out.print(Text("Every exercise passes its visible tests. Well done!", style="bold green"))
     else:

@@ -270,10 +270,14 @@ class Call:
         error = self.run.error
         if error is not None:
             text = messages.RAISED.format(call=self.text, error=error_text(error), where=self.where(error))
-            inner = first_leaf(error)
-            advice = next((a for kind, fragment, a in messages.KNOWN_ERRORS if isinstance(inner, kind) and fragment in str(inner)), None)
-            raise CheckFailed(text, advice)
+            raise CheckFailed(text, known_advice(error))
         return self.run.value
+
+
+def known_advice(error: BaseException) -> str | None:
+    """The next step for an everyday mistake behind ``error`` (its first leaf, in a group)."""
+    inner = first_leaf(error)
+    return next((a for kind, fragment, a in messages.KNOWN_ERRORS if isinstance(inner, kind) and fragment in str(inner)), None)
 
 
 def _coroutine_name(coroutine: Any) -> str:

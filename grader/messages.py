@@ -112,6 +112,13 @@ KNOWN_ERRORS = (
      "asyncio.TaskGroup()` block are all finished once the block has ended)."),
     (TypeError, "can't be used in 'await' expression", "Only awaitables can be awaited: a coroutine, "
      "a Task or a Future. Call an `async def` function and await what it returns."),
+    (TypeError, "'coroutine' object is not callable", "A coroutine object went where a function is expected: "
+     "hand over the function itself (`fetch`, not `fetch(url)`) and let the code you give it to call it."),
+    (Exception, "'coroutine' object", "That value is a coroutine object: calling an `async def` function only "
+     "creates one, nothing has run yet. `await` it to run it and get its result."),
+    (TypeError, "object is not callable", "A value went where a function is expected: hand over the function "
+     "and its arguments separately, e.g. `loop.run_in_executor(executor, count_primes, n)`, not "
+     "`count_primes(n)`, which computes it right away."),
 )
 
 STUCK_THREADS = (
