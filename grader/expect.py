@@ -29,8 +29,10 @@ def same(got: Any, expected: Any) -> bool:
     return expected == got
 
 
-def results(call: Call, expected: list[Any], probe: Probe | None = None, *, concept: str) -> list[Any]:
-    """The call returned ``expected`` (a list, in input order); say how it differs if not."""
+def results(call: Call, expected: list[Any], probe: Probe | None = None, *, concept: str, any_order: bool = False) -> list[Any]:
+    """The call returned ``expected`` (a list, in input order; ``any_order``: in any order, for a check
+    of something else, where a few results read from a set come out in order by chance); say how it
+    differs if not."""
     got = call.result()
     if probe is not None and probe.foreign_loop:
         raise CheckFailed(
@@ -59,6 +61,8 @@ def results(call: Call, expected: list[Any], probe: Probe | None = None, *, conc
     if type(got) is not list:
         raise CheckFailed(f"Called {call.text}. It returned {_describe(got)} ({type(got).__name__}); expected a list: {_describe(expected)}.")
     _replaced_exceptions(call, got, expected)
+    if any_order and _same_items(got, expected):
+        return got
     if not same(got, expected) and probe is not None and _same_items(got, expected):
         finished = [probe.expected(item) for item in probe.ended]
         if same(got, finished):

@@ -50,7 +50,8 @@ def test_fetch_all_runs_fetches_together(learner):
     fetch = Probe(delay=1.0)
     call = run(learner, "fetch_all", fetch, ["b", "c", "a"])
     expect.ran_together(call, fetch, concept=GATHER, items=["b", "c", "a"])
-    expect.results(call, [fetch.expected(i) for i in ["b", "c", "a"]], fetch, concept=GATHER)
+    # the order is judged by keeps_input_order and handles_many_items (50 items: a stable verdict)
+    expect.results(call, [fetch.expected(i) for i in ["b", "c", "a"]], fetch, concept=GATHER, any_order=True)
 
 
 @pytest.mark.points(1)
