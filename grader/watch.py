@@ -255,6 +255,9 @@ def watch(kit: Kit, out: Console, name: str | None = None, *, poll: bool = False
     except (AttributeError, OSError, ValueError):  # no stdin, or one replaced by a test harness
         key_fd = None
     previous = signal.signal(signal.SIGTERM, _terminated)  # unwind, so the terminal is restored
+    # Ctrl-C ends watching even when we were started with SIGINT ignored (by a shell that ran us in the
+    # background, say: its children inherit that)
+    interrupt = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         with _keys_at_once(key_fd):
             return Watch(kit, out, start, poll).loop(key_fd)
@@ -262,6 +265,7 @@ def watch(kit: Kit, out: Console, name: str | None = None, *, poll: bool = False
         return 0
     finally:
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, interrupt)
 
 
 def _terminated(signum, frame):

@@ -4,6 +4,7 @@ Also: colours on a terminal, none with NO_COLOR.
 """
 
 import os
+import signal
 import re
 import sys
 import time
@@ -138,3 +139,19 @@ def test_colours_on_a_terminal_and_none_with_no_color(kit):
     assert plain.ends() == 0
     assert "0/2 exercises done" in plain.text
     assert not COLOUR.search(plain.raw), "NO_COLOR: no colours"
+
+
+def test_ctrl_c_ends_watching_even_when_started_with_sigint_ignored(kit):
+    """A command started in the background by a script has SIGINT ignored, and children inherit it:
+    watch restores it (a fresh-clone CI run started that way failed here three times)."""
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        screen = Terminal(kit, "watch")
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    try:
+        screen.wait_for(f"Watching exercises/{SOURCE}/gather.py")
+        screen.press("\x03")
+        assert screen.ends() == 0
+    finally:
+        screen.child.terminate(force=True)
