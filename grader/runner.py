@@ -295,7 +295,8 @@ def isolation_in_force() -> dict[str, object]:
         "process": "one child per learner (per exercise after an early exit), own process group",
         "network": "loopback only (new network namespace)" if jailed or network_namespace() else "NOT isolated (unshare refused)",
         "filesystem": "kit's solutions/checks/tests/history and the submissions and output folders hidden; "
-        "writable: its own folder and a private /tmp, /dev/shm and /var/tmp"
+        "writable: a tmpfs copy of its own folder, a private /tmp, /dev/shm and /var/tmp, and its records file; "
+        "the machine's world-writable folders covered"
         if jailed else "NOT isolated (same user as the grader)",
         "user": "a user id of its own per run; every process it leaves is killed (PID namespace)" if jailed
         else "the grader's own user",
