@@ -43,10 +43,6 @@ class Group:
         """Whether the kernel killed a process of the run for going over the memory cap."""
         return _counter(self.memory / "memory.oom_control", "oom_kill") > 0
 
-    def peak_memory(self) -> int:
-        """The most memory (bytes) the run's processes held together."""
-        return _number(self.memory / "memory.max_usage_in_bytes")
-
     def remove(self) -> None:
         """Kill whatever is left in the group, then delete it."""
         for folder in reversed(self.folders):
@@ -119,13 +115,6 @@ def _pids(folder: Path) -> list[int]:
         return [int(line) for line in (folder / "cgroup.procs").read_text().split()]
     except OSError:
         return []
-
-
-def _number(path: Path) -> int:
-    try:
-        return int(path.read_text().strip())
-    except (OSError, ValueError):
-        return 0
 
 
 def _counter(path: Path, name: str) -> int:
