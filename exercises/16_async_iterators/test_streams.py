@@ -118,8 +118,9 @@ def test_ticks_yields_each_tick_on_time(learner):
     ]
     if got != [1, 2, 3] or [line.strip() for line in log[:3]] != expected:
         raise CheckFailed(
-            f"Called {call.text} and took its ticks with `async for`. Expected the ticks 1, 2, 3, "
-            "each 1 s after the one before.",
+            f"Called {call.text} and took its ticks with `async for`. Expected the ticks 1, 2, 3 at 1 s, 2 s "
+            "and 3 s of loop time: the first one interval after the start (the log below "
+            "shows when each came).",
             "In a loop: `await asyncio.sleep(interval)`, then `yield tick`.",
             str(log),
         )
