@@ -159,16 +159,16 @@ def test_upload_closes_and_stops_when_cancelled(learner):
     )
     call.result()
     check(
-        line.closed == [1.5],
-        call,
-        f"the connection closed at {line.closed}",
-        "closed at 1.5 s",
-        "Close it in a `finally:`: it runs when the upload is cancelled too.",
-    )
-    check(
         ended == ["cancelled"] and line.send.started == ["b", "c"],
         call,
         f"sends of {line.send.started}, the task {ended[0]}",
         "sends of b and c only, the task cancelled",
         "Don't catch the CancelledError (no bare `except:`), or re-raise it.",
+    )
+    check(
+        line.closed == [1.5],
+        call,
+        f"the connection closed at {line.closed}",
+        "closed at 1.5 s",
+        "Close it in a `finally:`: it runs when the upload is cancelled too.",
     )
