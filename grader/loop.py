@@ -75,7 +75,7 @@ def _record_loop_error(run: Run, context: dict) -> None:
     message = str(context.get("message"))
     # 3.13 logs "Exception in callback Future.set_result()" without its argument: name the error
     run.loop_errors.append(f"{message}: {type(error).__name__}: {error}" if error is not None else message)
-    if error is not None and "never retrieved" in str(context.get("message")):
+    if error is not None and "never retrieved" in message:
         run.unretrieved.append(error)
 
 
