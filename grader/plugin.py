@@ -32,8 +32,6 @@ _writer_key = pytest.StashKey[RecordWriter]()
 _submission_key = pytest.StashKey[Path]()
 _modules_key = pytest.StashKey[dict]()
 _status_key = pytest.StashKey[int]()
-_baseline_key = pytest.StashKey["tamper.Baseline"]()
-_tainted_key = pytest.StashKey[dict]()  # exercise -> the tamper message its checks all get
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -194,22 +192,20 @@ def _refuse_learner_forks() -> None:
     os.register_at_fork(after_in_child=child_check)
 
 
-def _fail_if_tampered(item: pytest.Item, report: pytest.TestReport) -> None:
+def _fail_if_tampered(guard: dict, item: pytest.Item, report: pytest.TestReport) -> None:
     """A check during which the learner's code patched what checks rely on fails, and so does
     every later check of that exercise; the patches are undone for the rest of the run."""
-    baseline = item.config.stash.get(_baseline_key, None)
-    if baseline is None or "learner" not in getattr(item, "fixturenames", ()):
+    exercise = guard["learner_tests"].get(id(item))
+    if exercise is None:
         return  # only tests that run learner code (the kit's own tests may monkeypatch it)
-    tainted = item.config.stash[_tainted_key]
-    exercise = Path(item.path).parent.name
-    changed = baseline.changed()
+    changed = guard["changed"]()
     if changed:
-        baseline.restore()
+        guard["restore"]()
         names = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
-        tainted.setdefault(exercise, messages.TAMPERED.format(names=names))
-    if exercise in tainted:
+        guard["tainted"].setdefault(exercise, messages.TAMPERED.format(names=names))
+    if exercise in guard["tainted"]:
         report.outcome = "failed"
-        report.longrepr = LearnerMessage(tainted[exercise])
+        report.longrepr = LearnerMessage(guard["tainted"][exercise])
 
 
 def _message_for(excinfo: pytest.ExceptionInfo, item: pytest.Item) -> str | None:
@@ -260,17 +256,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(limit)
 
 
-def pytest_collection_finish(session: pytest.Session) -> None:
-    import grader.learner  # noqa: F401  (the whole harness, in the baseline before learner code runs)
-
-    session.config.stash[_baseline_key] = tamper.Baseline()
-    session.config.stash[_tainted_key] = {}
-    if _in_sandbox(session.config):
-        _remove_check_sources(session)
-    writer = session.config.stash.get(_writer_key, None)
+def _baseline(session: pytest.Session, writer: RecordWriter | None):
+    """``changed`` and ``restore`` for what learner code must leave as it is: the harness, the
+    check modules, pytest's hooks and what carries the records out."""
+    config = session.config
+    objects: dict[str, object] = {"pytest's stash": config.stash._storage}
     if writer is not None:
-        for item in session.items:
-            writer.write(_record(item, "collected", "", 0.0))
+        objects.update({"the record writer": writer, "the record file": writer.file})
+    modules = tuple({id(m): m for m in (getattr(item, "module", None) for item in session.items) if m}.values())
+    return tamper.seal(modules, config.pluginmanager, objects)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -282,22 +276,52 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     gc.freeze()
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
-    report = yield
-    if call.excinfo is not None and report.failed:
-        text = _message_for(call.excinfo, item)
-        if text is not None:
-            report.longrepr = LearnerMessage(text)
-            report.sections = [s for s in report.sections if "stderr" not in s[0]]  # timeout stack dumps
-    if call.when == "call":
-        _fail_if_tampered(item, report)
-        if _in_sandbox(item.config):
-            _end_leftover_processes()
-    writer = item.config.stash.get(_writer_key, None)
-    if writer is not None and (call.when == "call" or (call.when == "setup" and not report.passed)):
-        message = report.longreprtext[:MESSAGE_LIMIT] if report.failed else ""
-        detail = getattr(call.excinfo.value, "detail", None) if call.excinfo else None
-        schedule = detail.data() if isinstance(detail, Picture) else None
-        writer.write(_record(item, report.outcome, message, call.duration, schedule))
-    return report
+def _judging_hooks():
+    """The hooks that judge and record each check. They share a state no module attribute leads
+    to, and call the functions bound here, before any learner code runs: learner code that
+    replaces this module's functions or the stash's entries does not change what they do."""
+    guard: dict = {"learner_tests": {}, "tainted": {}, "writer": None}
+    message_for, fail_if_tampered, sandboxed, end_leftovers = (
+        _message_for, _fail_if_tampered, _in_sandbox, _end_leftover_processes)
+    record, baseline, remove_sources, picture, limit = _record, _baseline, _remove_check_sources, Picture, MESSAGE_LIMIT
+    isinstance_, getattr_ = isinstance, getattr
+
+    def pytest_collection_finish(session: pytest.Session) -> None:
+        import blockbuster  # noqa: F401  (it replaces builtins.dir when imported: before the baseline)
+
+        import grader.learner  # noqa: F401  (the whole harness, in the baseline before learner code runs)
+
+        writer = guard["writer"] = session.config.stash.get(_writer_key, None)
+        guard["learner_tests"] = {id(item): Path(item.path).parent.name for item in session.items
+                                  if "learner" in getattr(item, "fixturenames", ())}
+        guard["changed"], guard["restore"] = baseline(session, writer)
+        if sandboxed(session.config):
+            remove_sources(session)
+        if writer is not None:
+            for item in session.items:
+                writer.write(record(item, "collected", "", 0.0))
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+        report = yield
+        if call.excinfo is not None and report.failed:
+            text = message_for(call.excinfo, item)
+            if text is not None:
+                report.longrepr = LearnerMessage(text)
+                report.sections = [s for s in report.sections if "stderr" not in s[0]]  # timeout stack dumps
+        if call.when == "call" and "changed" in guard:
+            fail_if_tampered(guard, item, report)
+            if sandboxed(item.config):
+                end_leftovers()
+        writer = guard["writer"]
+        if writer is not None and (call.when == "call" or (call.when == "setup" and not report.passed)):
+            message = report.longreprtext[:limit] if report.failed else ""
+            detail = getattr_(call.excinfo.value, "detail", None) if call.excinfo else None
+            schedule = detail.data() if isinstance_(detail, picture) else None
+            writer.write(record(item, report.outcome, message, call.duration, schedule))
+        return report
+
+    return pytest_collection_finish, pytest_runtest_makereport
+
+
+pytest_collection_finish, pytest_runtest_makereport = _judging_hooks()

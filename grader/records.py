@@ -41,17 +41,17 @@ class RecordWriter:
 
     def __init__(self, path: Path, key: bytes | None = None) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._file: IO[str] = path.open("a", encoding="utf-8")
+        self.file: IO[str] = path.open("a", encoding="utf-8")
         self._key = key
 
     def write(self, record: Record) -> None:
         body = json.dumps(asdict(record), sort_keys=True)
         line = {"record": body, "sig": _signature(self._key, body)} if self._key else json.loads(body)
-        self._file.write(json.dumps(line) + "\n")
-        self._file.flush()
+        self.file.write(json.dumps(line) + "\n")
+        self.file.flush()
 
     def close(self) -> None:
-        self._file.close()
+        self.file.close()
 
 
 def read(path: Path, key: bytes | None = None) -> Iterator[Record]:

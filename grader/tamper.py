@@ -1,66 +1,144 @@
-"""Notice learner code that monkeypatches the harness, asyncio or the clocks, and undo it.
+"""Notice learner code that monkeypatches the harness, pytest, asyncio or the clocks, and undo it.
 
-A baseline of the watched modules' functions and classes (and of their classes' methods and
-their functions' code) is taken before any learner code runs; after each check, anything replaced
-or deleted is named and put back, so the next check and the next exercise run on the real
-harness. Attributes a module gains are ignored: only what the checks rely on is compared.
+A baseline of the watched modules' functions, classes and submodules (and of their classes'
+methods and their functions' code), of the check modules' globals, of pytest's hook
+implementations and of the objects that carry records out is taken before any learner code
+runs; after each check, anything replaced, deleted or added there is named and put back, so the
+next check and the next exercise run on the real harness. Attributes a module gains are
+ignored: only what the checks rely on is compared.
+
+``seal`` returns the comparison as closures over that baseline: patching this module, its
+classes or the builtins afterwards does not change what they do.
 """
 
 from __future__ import annotations
 
+import operator
 import sys
 import types
+from collections.abc import Callable
 
-WATCHED = ("grader", "asyncio", "looptime", "blockbuster", "time", "concurrent.futures", "threading", "aiohttp")
-_MISSING = object()
+WATCHED = (
+    "grader", "asyncio", "looptime", "blockbuster", "time", "concurrent.futures", "threading", "aiohttp",
+    "builtins", "json", "hmac", "hashlib", "dataclasses", "signal", "pytest", "_pytest", "pluggy",
+    "pytest_asyncio", "pytest_timeout",
+)
 # Only code is compared (what a patch replaces), not state the modules keep changing themselves.
-CODE = (types.FunctionType, types.BuiltinFunctionType, types.MethodType, type, staticmethod, classmethod, property)
+CODE = (types.FunctionType, types.BuiltinFunctionType, types.MethodType, type, staticmethod, classmethod, property,
+        types.ModuleType)
 
 
 def _watched(name: str) -> bool:
     return any(name == root or name.startswith(root + ".") for root in WATCHED)
 
 
-def _targets() -> list[tuple[str, object]]:
-    found = []
-    for name, module in list(sys.modules.items()):
-        if module is None or not _watched(name):
-            continue
-        found.append((name, module))
-        for attr, value in list(vars(module).items()):
-            if isinstance(value, type) and getattr(value, "__module__", "") == name:
-                found.append((f"{name}.{attr}", value))
+def _with_classes(label: str, module: types.ModuleType) -> list[tuple[str, object]]:
+    found: list[tuple[str, object]] = [(label, module)]
+    for attr, value in list(vars(module).items()):
+        if isinstance(value, type) and getattr(value, "__module__", "") == module.__name__:
+            found.append((f"{label}.{attr}", value))
     return found
 
 
-class Baseline:
-    """The watched functions and classes as they were when taken."""
+def _owners(checks: tuple[types.ModuleType, ...]) -> list[tuple[str, object]]:
+    found = []
+    for name, module in list(sys.modules.items()):
+        if module is not None and _watched(name):
+            found += _with_classes(name, module)
+    for module in checks:
+        found += _with_classes(f"the check module {module.__name__.rpartition('.')[2]}", module)
+    return found
 
-    def __init__(self) -> None:
-        self.owners: list[tuple[str, object, dict[str, object]]] = []
-        self.codes: list[tuple[str, types.FunctionType, types.CodeType]] = []
-        for label, owner in _targets():
-            kept = {attr: value for attr, value in list(vars(owner).items()) if isinstance(value, CODE)}
-            self.owners.append((label, owner, kept))
-            self.codes += [(f"{label}.{a}", f, f.__code__) for a, f in kept.items() if isinstance(f, types.FunctionType)]
 
-    def changed(self) -> list[str]:
-        """Names of what was replaced or deleted since the baseline."""
-        found = [f"{label}.{attr}" for label, owner, attr, _ in self._replaced()]
-        return found + [f"the code of {label}" for label, function, code in self.codes if function.__code__ is not code]
+def seal(checks: tuple[types.ModuleType, ...] = (), plugins=None,
+         objects: dict[str, object] | None = None) -> tuple[Callable[[], list[str]], Callable[[], None]]:
+    """Take the baseline; return ``changed()`` (names of what was replaced, deleted or added since)
+    and ``restore()`` (put it back).
 
-    def restore(self) -> None:
-        for _label, owner, attr, value in self._replaced():
-            try:
-                setattr(owner, attr, value)
-            except (AttributeError, TypeError):
-                pass
-        for _label, function, code in self.codes:
+    ``checks``: the check modules (their globals: a check that calls ``expect`` finds the real one).
+    ``plugins``: pytest's plugin manager (a plugin registered by learner code could rewrite reports).
+    ``objects``: objects (or dicts) whose attributes (or items) must stay as they are: the record
+    writer, pytest's stash that holds it. An instance's new attribute counts (its own ``write``
+    hides its class's); a dict's new item does not (pytest adds its own as it goes).
+    """
+    missing = object()
+    flat, codes = [], []  # one flat list with each owner's live namespace: compared after every check
+    for label, owner in _owners(checks):
+        namespace = vars(owner)
+        for attr, value in list(namespace.items()):
+            if isinstance(value, CODE):
+                flat.append((f"{label}.{attr}", owner, namespace, attr, value))
+                if isinstance(value, types.FunctionType):
+                    codes.append((f"the code of {label}.{attr}", value, value.__code__))
+    # the same, grouped for a quick first look at C speed (a whole suite runs this after every check)
+    groups = [(namespace, tuple(a for _, _, n, a, _ in flat if n is namespace),
+               tuple(v for _, _, n, _, v in flat if n is namespace))
+              for namespace in {id(n): n for _, _, n, _, _ in flat}.values()]
+    functions, function_codes = tuple(f for _, f, _ in codes), tuple(c for _, _, c in codes)
+    code_of, is_not, any_, map_ = operator.attrgetter("__code__"), operator.is_not, any, map
+    kept_objects = [(label, thing, thing if isinstance(thing, dict) else vars(thing), isinstance(thing, dict))
+                    for label, thing in (objects or {}).items()]
+    kept_objects = [(label, space, dict(space), is_dict) for label, _, space, is_dict in kept_objects]
+    # the builtins as they are now
+    ids, setattr_, str_, set_, list_, ordered, vars_, hasattr_ = id, setattr, str, set, list, sorted, vars, hasattr
+
+    def implementations(plugins):
+        """Each pytest hook's implementations, with the function each one calls."""
+        return {name: [(impl, impl.function) for impl in caller.get_hookimpls()]
+                for name, caller in list_(vars_(plugins.hook).items()) if hasattr_(caller, "get_hookimpls")}
+
+    hooks = implementations(plugins) if plugins is not None else {}
+
+    def hook_state(found):
+        return {name: [(ids(i), ids(f)) for i, f in impls] for name, impls in found.items()}
+
+    kept_hooks = hook_state(hooks)
+
+    def replaced_objects():
+        for label, space, kept, is_dict in kept_objects:
+            names = set_(kept) if is_dict else set_(space) | set_(kept)
+            for attr in ordered(names, key=str_):
+                if space.get(attr, missing) is not kept.get(attr, missing):
+                    yield (f"{label}[{attr!r}]" if is_dict else f"{label}.{attr}"), space, kept, attr
+
+    def moved() -> bool:
+        return (any_(any_(map_(is_not, map_(namespace.get, names), values)) for namespace, names, values in groups)
+                or any_(map_(is_not, map_(code_of, functions), function_codes)))
+
+    def changed() -> list[str]:
+        found = []
+        if moved():
+            found += [label for label, _, namespace, attr, value in flat if namespace.get(attr, missing) is not value]
+            found += [label for label, function, code in codes if function.__code__ is not code]
+        found += [label for label, *_ in replaced_objects()]
+        if plugins is not None:
+            now = hook_state(implementations(plugins))
+            found += [f"pytest's {name} hook" for name in ordered(set_(now) | set_(kept_hooks))
+                      if now.get(name) != kept_hooks.get(name)]
+        return found
+
+    def restore() -> None:
+        for _, owner, namespace, attr, value in flat:
+            if namespace.get(attr, missing) is not value:
+                try:
+                    setattr_(owner, attr, value)
+                except (AttributeError, TypeError):
+                    pass
+        for _, function, code in codes:
             function.__code__ = code
+        for _, space, kept, attr in list_(replaced_objects()):
+            if attr in kept:
+                space[attr] = kept[attr]
+            else:
+                del space[attr]
+        if plugins is not None:
+            kept_ids = {ids(impl) for impls in hooks.values() for impl, _ in impls}
+            for impls in implementations(plugins).values():
+                for impl, _ in impls:
+                    if ids(impl) not in kept_ids and plugins.is_registered(impl.plugin):
+                        plugins.unregister(impl.plugin)
+            for impls in hooks.values():
+                for impl, function in impls:
+                    impl.function = function
 
-    def _replaced(self) -> list[tuple[str, object, str, object]]:
-        replaced = []
-        for label, owner, kept in self.owners:
-            now = vars(owner)
-            replaced += [(label, owner, a, v) for a, v in kept.items() if now.get(a, _MISSING) is not v]
-        return replaced
+    return changed, restore

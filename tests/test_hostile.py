@@ -152,6 +152,76 @@ HOSTILE = {
         + SEQUENTIAL
     ),
 }
+# Learner code that forges its own results from inside the check's process: each got a grade for
+# sequential code before the grader took a sealed baseline of what it relies on.
+FIND_ITEM = """
+import sys
+frame = sys._getframe()
+while frame is not None and "item" not in frame.f_locals:
+    frame = frame.f_back
+ITEM = frame.f_locals["item"]
+"""
+FORGERIES = {
+    "patches_builtins": "import builtins\nbuiltins.abs = lambda x: 0",
+    "rebinds_expect_in_checks": """
+        import sys, grader.expect
+        class Quiet:
+            def __getattr__(self, name):
+                return lambda *a, **k: None
+        for module in list(sys.modules.values()):
+            if getattr(module, "expect", None) is grader.expect and not module.__name__.startswith("grader"):
+                module.expect = Quiet()
+        """,
+    "rewrites_reports": """
+        import _pytest.reports as reports
+        original = reports.TestReport.from_item_and_call.__func__
+        def forged(cls, item, call):
+            report = original(cls, item, call)
+            if report.when == "call":
+                report.outcome, report.longrepr = "passed", None
+            return report
+        reports.TestReport.from_item_and_call = classmethod(forged)
+        """,
+    "registers_a_plugin": FIND_ITEM + """
+import pytest
+class Forger:
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_makereport(self, item, call):
+        from _pytest.reports import TestReport
+        report = TestReport.from_item_and_call(item, call)
+        if call.when == "call":
+            report.outcome, report.longrepr = "passed", None
+        return report
+ITEM.config.pluginmanager.register(Forger())
+""",
+    "replaces_the_record_writer": FIND_ITEM + """
+writer = next(v for v in ITEM.config.stash._storage.values() if hasattr(v, "write") and hasattr(v, "file"))
+original = writer.write
+def forged(record):
+    if record.outcome == "failed":
+        record.outcome, record.points, record.message = "passed", record.max_points, ""
+    original(record)
+writer.write = forged
+""",
+    "disables_the_guard": """
+        import grader.plugin, grader.expect, grader.tamper
+        grader.plugin._fail_if_tampered = lambda *a, **k: None
+        grader.tamper.seal = None
+        for name in dir(grader.expect):
+            if not name.startswith("_") and callable(getattr(grader.expect, name)):
+                setattr(grader.expect, name, lambda *a, **k: None)
+        """,
+    "patches_json": """
+        import json
+        dumps = json.dumps
+        def forged(obj, *a, **k):
+            if isinstance(obj, dict) and obj.get("outcome") == "failed":
+                obj = {**obj, "outcome": "passed", "message": ""}
+            return dumps(obj, *a, **k)
+        json.dumps = forged
+        """,
+}
+HOSTILE.update({name: _gather(SEQUENTIAL, top=top) for name, top in FORGERIES.items()})
 # Written by the "writes_outside" learner; each must be refused.
 TARGETS = {
     "kit_check": ROOT / "checks" / "03_gather" / "test_gather_checks.py",
@@ -250,6 +320,15 @@ def test_patching_the_harness_is_named(graded):
     _, results, _, _ = graded
     messages_03 = [c.message for c in results["patches_harness"].checks if c.exercise == "03_gather"]
     assert all(m.startswith(messages.TAMPERED_START) and "grader.expect.ran_together" in m for m in messages_03)
+
+
+@pytest.mark.timeout(900)
+@pytest.mark.parametrize("learner", FORGERIES)
+def test_forging_results_from_inside_the_check_is_named(graded, learner):
+    """What the learner's code patched is named, undone, and voids the exercise."""
+    _, results, _, _ = graded
+    messages_03 = [c.message for c in results[learner].checks if c.exercise == "03_gather"]
+    assert messages_03 and all(m.startswith(messages.TAMPERED_START) for m in messages_03), messages_03[:1]
 
 
 def test_a_jail_is_in_force_here():
