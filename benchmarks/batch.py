@@ -7,6 +7,7 @@ per learner, no sandbox). Prints learners per second and the ratios measured in 
 
 import argparse
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -36,11 +37,18 @@ def naive(submissions: Path, exercises: list[str]) -> float:
     return time.perf_counter() - start
 
 
-def batched(submissions: Path, plan: batch.Plan, jobs: int) -> tuple[float, list[batch.LearnerResult]]:
+def batched(submissions: Path, plan: batch.Plan, jobs: int) -> tuple[float, list[batch.LearnerResult], float]:
+    """Wall seconds, results, and the CPU seconds of the runs' processes (all reaped by the end)."""
     with tempfile.TemporaryDirectory() as out:
+        before = _children_cpu()
         start = time.perf_counter()
         results = batch.grade(submissions, Path(out), plan, jobs=jobs, resume=False)
-        return time.perf_counter() - start, results
+        return time.perf_counter() - start, results, _children_cpu() - before
+
+
+def _children_cpu() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
 
 
 def main() -> None:
@@ -54,10 +62,10 @@ def main() -> None:
     cores = os.cpu_count() or 1
     with tempfile.TemporaryDirectory() as scratch:
         submissions = make_class(Path(scratch), count)
-        one, _ = batched(_only(submissions, scratch), plan, 1)
+        one, _, _ = batched(_only(submissions, scratch), plan, 1)
         naive_s = naive(submissions, names)
-        jobs1_s, _ = batched(submissions, plan, 1)
-        jobs2_s, results = batched(submissions, plan, 2)
+        jobs1_s, _, _ = batched(submissions, plan, 1)
+        jobs2_s, results, cpu_s = batched(submissions, plan, 2)
     check_s = sum(c.duration for r in results for c in r.checks)
     print(f"{count} learners x {len(names)} exercises ({sum(len(plan.checks[n]) for n in names)} checks each), {cores} cores")
     print(f"one learner (full marks), whole hidden suite: {one:.2f} s wall")
@@ -65,6 +73,8 @@ def main() -> None:
         print(f"  {label:<24} {seconds:7.2f} s  {count / seconds:6.2f} learners/s  {naive_s / seconds:5.2f}x naive")
     print(f"time inside checks, summed: {check_s:.2f} s; / {cores} cores = {check_s / cores:.2f} s; "
           f"--jobs 2 wall is {jobs2_s / (check_s / cores):.2f}x that")
+    print(f"CPU time of the learners' runs (start-up, jail, pytest and checks), summed: {cpu_s:.2f} s; "
+          f"/ {cores} cores = {cpu_s / cores:.2f} s; --jobs 2 wall is {jobs2_s / (cpu_s / cores):.2f}x that")
 
 
 def _only(submissions: Path, scratch: str) -> Path:

@@ -82,7 +82,7 @@ def open_checks(source: Path, scratch: Path) -> Path:
     root = source
     if source.is_file():
         try:
-            root = intake.unpack(intake.Entry("checks", source), scratch / "checks")
+            root = intake.unpack(intake.Entry("checks", source), scratch / "checks", keep=None)
         except intake.IntakeError as error:
             raise CIError(f"the hidden checks archive cannot be read: {error}") from None
         inner = [p for p in root.iterdir() if not p.name.startswith(".")]

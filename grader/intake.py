@@ -1,8 +1,9 @@
 """Learners' submissions as exported by an LMS: one folder or archive per learner.
 
 Archives are unpacked with every member checked: no absolute paths, no ``..``, no
-links, no device files, bounded sizes. A learner's module for an exercise is found
-wherever the export put the ``NN_topic`` folder.
+links, no device files, bounded sizes and counts; only Python files are written out (all
+that is graded), so a virtualenv or a dataset zipped with the exercises costs nothing. A
+learner's module for an exercise is found wherever the export put the ``NN_topic`` folder.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ ARCHIVES = (".zip", ".tar.gz", ".tgz", ".tar")
 MEMBER_LIMIT = 5 << 20  # bytes of one unpacked file
 ARCHIVE_LIMIT = 50 << 20  # bytes unpacked from one archive
 MODULE_LIMIT = 1 << 20  # bytes of one learner module: a bigger one is not graded
+ENTRY_LIMIT = 100_000  # members read from one archive: a million empty files would take minutes
 
 
 class IntakeError(Exception):
@@ -57,47 +59,56 @@ def _safe_name(name: str) -> PurePosixPath:
     return path
 
 
-def _unzip(archive: Path, dest: Path) -> None:
+def _counted(members):
+    for number, member in enumerate(members):
+        if number >= ENTRY_LIMIT:
+            raise IntakeError(f"archive has more than {ENTRY_LIMIT:,} members; not graded")
+        yield member
+
+
+def _unzip(archive: Path, dest: Path, keep: tuple[str, ...] | None) -> None:
     total = 0
     with zipfile.ZipFile(archive) as zipped:
-        for member in zipped.infolist():
-            target = dest / _safe_name(member.filename)
-            if target == dest:
-                continue
+        for member in _counted(zipped.infolist()):
+            _safe_name(member.filename)
             kind = stat.S_IFMT(member.external_attr >> 16)
             if kind and kind not in (stat.S_IFREG, stat.S_IFDIR):
                 raise IntakeError(f"archive member {member.filename!r} is a link or special file")
-            if member.is_dir():
-                target.mkdir(parents=True, exist_ok=True)
+            if member.is_dir() or (keep and not member.filename.endswith(keep)):
                 continue
             total += member.file_size
             if member.file_size > MEMBER_LIMIT or total > ARCHIVE_LIMIT:
                 raise IntakeError(f"archive too large to grade (member {member.filename!r})")
+            target = dest / _safe_name(member.filename)
             target.parent.mkdir(parents=True, exist_ok=True)
             with zipped.open(member) as source, target.open("wb") as out:
                 out.write(source.read(MEMBER_LIMIT + 1)[:MEMBER_LIMIT])
 
 
-def _untar(archive: Path, dest: Path) -> None:
-    total = 0
+def _untar(archive: Path, dest: Path, keep: tuple[str, ...] | None) -> None:
+    total, wanted = 0, []
     with tarfile.open(archive) as tarred:
-        for member in tarred.getmembers():
+        for member in _counted(tarred):
             _safe_name(member.name)
             if not (member.isfile() or member.isdir()):
                 raise IntakeError(f"archive member {member.name!r} is a link or special file")
+            if member.isdir() or (keep and not member.name.endswith(keep)):
+                continue
             total += member.size
             if member.size > MEMBER_LIMIT or total > ARCHIVE_LIMIT:
                 raise IntakeError(f"archive too large to grade (member {member.name!r})")
-        tarred.extractall(dest, filter="data")
+            wanted.append(member)
+        tarred.extractall(dest, members=wanted, filter="data")
 
 
-def unpack(entry: Entry, dest: Path) -> Path:
-    """The entry as a folder: itself, or its archive unpacked into ``dest``."""
+def unpack(entry: Entry, dest: Path, keep: tuple[str, ...] | None = (".py",)) -> Path:
+    """The entry as a folder: itself, or its archive unpacked into ``dest`` (only the files whose
+    names end with ``keep``, all of them with None)."""
     if entry.path.is_dir():
         return entry.path
     dest.mkdir(parents=True, exist_ok=True)
     try:
-        (_unzip if entry.path.name.endswith(".zip") else _untar)(entry.path, dest)
+        (_unzip if entry.path.name.endswith(".zip") else _untar)(entry.path, dest, keep)
     except IntakeError:
         shutil.rmtree(dest, ignore_errors=True)
         raise

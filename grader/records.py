@@ -7,9 +7,11 @@ import hmac
 import json
 import os
 import stat
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import IO, Iterator
+
+from grader import messages
 
 READ_LIMIT = 16 << 20  # bytes of a records file read: a few hundred checks need a few hundred kB
 
@@ -83,9 +85,16 @@ def _read_regular_file(path: Path) -> bytes:
 
 
 def final(path: Path, key: bytes | None = None) -> dict[str, Record]:
-    """The last word on each check by node id: a result, or "collected" if it never reported."""
+    """The last word on each check by node id: a result, or "collected" if it never reported.
+
+    The grader writes one result per check; a second one was written by something else (learner
+    code that found the writer), so that check fails with a message that voids its exercise."""
     latest: dict[str, Record] = {}
     for record in read(path, key):
-        if record.outcome != "collected" or record.nodeid not in latest:
+        earlier = latest.get(record.nodeid)
+        if earlier is not None and earlier.outcome != "collected" and record.outcome != "collected":
+            record = replace(record, outcome="failed", points=0.0, message=messages.TAMPERED.format(
+                names="the grader's record of this check"), schedule=None)
+        if record.outcome != "collected" or earlier is None:
             latest[record.nodeid] = record
     return latest

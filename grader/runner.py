@@ -5,9 +5,10 @@ written per check, so a child killed mid-run still reports the checks it finishe
 With ``isolated=True`` (batch grading) the child also gets: no conftest, no plugins, no
 environment of ours, records signed with a key passed through an inherited pipe and, where
 the OS allows (Linux, run as root), a jail: new network (loopback only), mount and PID
-namespaces, the kit's solutions, checks, tests and history and the caller's other folders
-hidden, and a user id of its own, so process limits hold, nothing of ours is writable and
-every process it leaves dies with it.
+namespaces, a root of its own holding only what it needs (the system's programs and
+libraries, Python and the grader, read-only; its sandbox; private temporary folders), and a
+user id of its own, so process limits hold, nothing of ours is writable and every process it
+leaves dies with it.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ import secrets
 import shlex
 import shutil
 import signal
-import stat
 import subprocess
 import sys
 import tempfile
@@ -40,8 +40,9 @@ PROCESS_LIMIT = 64  # processes and threads of the child's user (not enforced fo
 TASK_LIMIT = PROCESS_LIMIT + 8  # processes and threads of the whole run, in its control group (+ the jail's)
 OUTPUT_LIMIT = 200_000  # bytes of child output kept; the rest is read and dropped
 PLUGINS = ["-p", "grader.plugin", "-p", "pytest_timeout"]
-PRIVATE_SCRATCH = ("/dev/shm", "/var/tmp")  # a fresh empty tmpfs each in the jail
 TMP = Path("/tmp").resolve()  # the jail's own, empty but for the run's sandbox and scratch
+SYSTEM = ("/usr", "/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")  # read-only in the jail
+DEVICES = ("null", "zero", "full", "random", "urandom")
 PRIVATE_TMP_SIZE = "256m"
 OWN_SIZE = "256m"  # the jail's tmpfs copy of a run's root folder, and its pytest basetemp
 KIT_SECRETS = ("solutions", "checks", "tests", "examples", ".git", ".ci")  # hidden from a jailed child
@@ -97,121 +98,91 @@ def _outermost(folders: list[Path]) -> list[Path]:
     return kept
 
 
-def _reach_script(needed: list[Path], uid: int, recreated: frozenset[Path] = frozenset()) -> str:
-    """Shell steps that let user ``uid`` reach ``needed`` folders inside the new mount namespace.
-
-    A folder on the way that others cannot search (``/root`` holding pyenv, tox's ``.tox``) is
-    covered by an empty tmpfs holding only the ways on, bound back from the real folder; the
-    rest of it stays hidden and nothing outside the namespace changes. ``recreated``: folders the
-    jail made afresh (the way down its private /tmp), which anyone may pass."""
-    blocked: dict[Path, set[str]] = {}
-    for path in {p.resolve() for p in needed}:
-        for parent in path.parents:
-            if parent not in recreated and not _searchable(parent, uid):
-                blocked.setdefault(parent, set()).add(path.relative_to(parent).parts[0])
-    steps = []
-    for folder in sorted(blocked, key=lambda f: len(f.parts)):
-        there = shlex.quote(str(folder))
-        steps.append(f'mount --bind {there} "$stage" && mount -t tmpfs -o size=64k,mode=711 awaitlings-way {there}')
-        for name in sorted(blocked[folder]):
-            way = shlex.quote(str(folder / name))
-            steps.append(f'mkdir {way} && mount --bind "$stage"/{shlex.quote(name)} {way}')
-        steps.append('umount "$stage"')
-    if not steps:
-        return "true"
-    return " && ".join(['stage=$(mktemp -d)', *steps, 'rmdir "$stage"'])
-
-
-def _searchable(folder: Path, uid: int) -> bool:
-    """Whether user ``uid`` (no groups but its own) may pass through ``folder``."""
-    status = folder.stat()
-    if status.st_uid == uid:
-        return bool(status.st_mode & 0o100)
-    return bool(status.st_mode & (0o010 if status.st_gid == uid else 0o001))
-
-
 def _python_folders() -> list[Path]:
-    """What a jailed child needs to run the grader: the interpreter, its environment and the kit.
-    Not every folder on our sys.path: ``python -I`` in the jail ignores PYTHONPATH and the script's
-    folder (which could hold another class), and finds site-packages under its own prefix."""
-    return [Path(sys.executable).resolve().parent, Path(sys.prefix), Path(sys.base_prefix), KIT_ROOT]
+    """What a jailed child needs to run the grader: the interpreter, its environment and the grader
+    package. Not every folder on our sys.path: ``python -I`` in the jail ignores PYTHONPATH and the
+    script's folder (which could hold another class), and finds site-packages under its own prefix."""
+    return [Path(sys.executable).resolve().parent, Path(sys.prefix), Path(sys.base_prefix), *_installed_grader()]
 
 
 @functools.cache
-def _world_writable(depth: int = 4) -> tuple[Path, ...]:
-    """Folders of the machine anyone may write to (``/run/lock``, say), outside the ones the jail
-    replaces anyway: covered in the jail, so learner code can neither fill the disk nor leave
-    files there for another run."""
-    found, skip = [], {Path("/proc"), Path("/sys"), Path("/dev"), TMP, *(Path(d) for d in PRIVATE_SCRATCH)}
-    root_device = os.stat("/").st_dev
-    for top, folders, _ in os.walk("/"):
-        here = Path(top)
-        kept = []
-        for name in folders:
-            path = here / name
-            try:
-                status = path.lstat()
-            except OSError:
-                continue
-            if path in skip or status.st_dev != root_device or not stat.S_ISDIR(status.st_mode):
-                continue
-            if status.st_mode & stat.S_IWOTH:
-                found.append(path)
-            elif len(path.parts) <= depth:
-                kept.append(name)
-        folders[:] = kept
-    return tuple(found)
+def _installed_grader() -> list[Path]:
+    """Where ``python -I`` finds the grader package (an editable install points into a kit), which
+    may not be the copy this process runs (``awaitlings ci`` started from a student kit)."""
+    find = "import importlib.util as u; s = u.find_spec('grader'); print(*(s.submodule_search_locations or []) if s else [], sep=chr(10))"
+    try:
+        found = subprocess.run([sys.executable, "-I", "-c", find], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return []
+    return [Path(p) for p in found.stdout.splitlines() if p]
 
 
-def _private_tmp_script(kept: list[Path]) -> str:
-    """Shell steps that give the jail an empty /tmp of its own, with the ``kept`` folders inside
-    the machine's /tmp (the run's sandbox and scratch) bound back at the same paths. They wait in
-    the jail's private /var/tmp while /tmp is covered; nothing is left in the machine's /tmp."""
-    steps = ["stage=$(mktemp -d -p /var/tmp)"]
-    for number, folder in enumerate(kept):
-        steps.append(f'mkdir "$stage"/{number} && mount --bind {shlex.quote(str(folder))} "$stage"/{number}')
-    steps.append(f"mount -t tmpfs -o size={PRIVATE_TMP_SIZE},mode=1777 awaitlings-tmp {TMP}")
-    for number, folder in enumerate(kept):
-        there = shlex.quote(str(folder))
-        steps.append(f'mkdir -p {there} && mount --bind "$stage"/{number} {there} && umount "$stage"/{number}')
-    return " && ".join(steps)
+def _system_steps(new: str) -> list[str]:
+    """The machine's programs, libraries and /etc, read-only, in the jail's root ``new``."""
+    steps = []
+    for name in SYSTEM:
+        place = Path(name)
+        if place.is_symlink():  # /bin -> usr/bin on merged-/usr systems
+            steps.append(f"ln -s {shlex.quote(os.readlink(place))} {new}{name}")
+        elif place.is_dir():
+            steps.append(f"mkdir {new}{name} && mount --bind {name} {new}{name} && mount -o remount,bind,ro {new}{name}")
+    return steps
 
 
-def _own_copy_script(folder: Path, uid: int) -> str:
-    """Shell steps that put a copy of ``folder`` on a tmpfs of user ``uid`` at the same path: what
-    learner code writes there counts against the run's memory, and the machine's disk is untouched."""
-    there = shlex.quote(str(folder))
-    return (f'copy=$(mktemp -d -p /var/tmp) && mount -t tmpfs -o size={OWN_SIZE},mode=700,uid={uid},gid={uid} '
-            f'awaitlings-own "$copy" && cp -a {there}/. "$copy"/ && mount --bind "$copy" {there} && umount "$copy" '
-            '&& rmdir "$copy"')
+def _device_steps(new: str) -> list[str]:
+    """A /dev holding the harmless devices only, with a private /dev/shm (a process pool's semaphores)."""
+    steps = [f"mkdir {new}/dev && mount -t tmpfs -o size=64k,mode=755 awaitlings-dev {new}/dev"]
+    steps += [f"touch {new}/dev/{d} && mount --bind /dev/{d} {new}/dev/{d}" for d in DEVICES]
+    steps += [f"ln -s /proc/self/fd {new}/dev/fd"]
+    steps += [f"ln -s /proc/self/fd/{n} {new}/dev/{name}" for n, name in enumerate(("stdin", "stdout", "stderr"))]
+    return [*steps, f"mkdir {new}/dev/shm && mount -t tmpfs -o size=64m,mode=1777 awaitlings-shm {new}/dev/shm"]
 
 
 def _jail_script(uid: int, hide: list[Path], reach: list[Path], own: tuple[Path, ...] = (),
                  fresh: tuple[Path, ...] = ()) -> str:
-    python = [p.resolve() for p in _python_folders()]
-    needed = [*python, *(p.resolve() for p in reach)]
-    kept = [p for p in _outermost(needed) if p.is_relative_to(TMP)]  # the rest of /tmp is gone in the jail
-    hide = [*hide, *(d for d in _world_writable() if not any(p.is_relative_to(d) for p in needed))]
-    hide = [d for d in _outermost(hide) if not any(p.is_relative_to(d) for p in python)]  # e.g. a venv in .ci/
-    hide = [d for d in hide if not d.is_relative_to(TMP) or any(d.is_relative_to(k) for k in kept)]
-    scratch = "".join(f" && mount -t tmpfs -o size=64m,mode=1777 awaitlings-scratch {d}"
-                      for d in PRIVATE_SCRATCH if Path(d).is_dir())
-    covers = "".join(f" && mount -t tmpfs -o size=4k,mode=000 awaitlings-hidden {shlex.quote(str(d))}" for d in hide)
-    drop = f"exec setpriv --reuid={uid} --regid={uid} --clear-groups --inh-caps=-all"
-    recreated = frozenset(a for k in kept for a in k.parents if a.is_relative_to(TMP))  # made by mkdir -p
-    reach = _reach_script(needed, uid, recreated)
-    writable = "".join(f" && {_own_copy_script(f, uid)}" for f in own)
-    writable += "".join(f" && mount -t tmpfs -o size={OWN_SIZE},mode=1777 awaitlings-fresh {shlex.quote(str(f))}"
-                        for f in fresh)
-    return f'ip link set lo up{scratch} && {_private_tmp_script(kept)}{writable} && {reach}{covers} && {drop} "$@"'
+    """Shell steps, run as root in the new namespaces, that build the jail's root from an allowlist
+    and start the program there as user ``uid``; nothing else of the machine is in that root."""
+    new = "/var/tmp"  # the namespace's own mount point for the new root: the machine's folder is untouched
+    python = _outermost(_python_folders())
+    reached = _outermost([p.resolve() for p in reach])
+    places = _outermost([*python, *reached])
+    owned = {p.resolve() for p in own}
+    mounts: list[tuple[Path, str]] = []  # (where in the jail, how), mounted parents first
+    for place in places:
+        there = f"{new}{shlex.quote(str(place))}"
+        if place in owned:  # a tmpfs copy of its own: what it writes counts against its memory, not our disk
+            how = (f"mkdir -p {there} && mount -t tmpfs -o size={OWN_SIZE},mode=700,uid={uid},gid={uid} "
+                   f"awaitlings-own {there} && cp -a {shlex.quote(str(place))}/. {there}/")
+        else:
+            how = f"mkdir -p {there} && mount --bind {shlex.quote(str(place))} {there}"
+            if place not in reached or place in python:
+                how += f" && mount -o remount,bind,ro {there}"
+        mounts.append((place, how))
+    for folder in fresh:
+        there = f"{new}{shlex.quote(str(folder.resolve()))}"
+        mounts.append((folder.resolve(), f"mount -t tmpfs -o size={OWN_SIZE},mode=1777 awaitlings-fresh {there}"))
+    for folder in _outermost(hide):
+        if any(folder.is_relative_to(p) for p in places) and not any(p.is_relative_to(folder) for p in places):
+            there = f"{new}{shlex.quote(str(folder))}"
+            mounts.append((folder, f"mount -t tmpfs -o size=4k,mode=000 awaitlings-hidden {there}"))
+    for folder, size in ((TMP, PRIVATE_TMP_SIZE), (Path("/var/tmp"), "64m")):
+        mounts.append((folder, f"mkdir -p {new}{folder} && mount -t tmpfs -o size={size},mode=1777 awaitlings-tmp {new}{folder}"))
+    steps = ["ip link set lo up", f"mount -t tmpfs -o size=1m,mode=755 awaitlings-root {new}", *_system_steps(new),
+             *_device_steps(new), f"mkdir {new}/proc && mount -t proc -o nosuid,nodev,noexec proc {new}/proc"]
+    steps += [how for _, how in sorted(mounts, key=lambda m: len(m[0].parts))]
+    drop = f"setpriv --reuid={uid} --regid={uid} --clear-groups --inh-caps=-all"
+    # the same working folder inside, or / when it is not in the jail (a probe started anywhere)
+    enter = f'exec chroot {new} /bin/sh -c \'{{ cd "$1" 2>/dev/null || cd /; }} && shift && exec "$@"\' sh "$(pwd)" {drop}'
+    return " && ".join([*steps, f'{enter} "$@"'])
 
 
 def jail(uid: int, hide: list[Path], reach: list[Path], own: tuple[Path, ...] = (),
          fresh: tuple[Path, ...] = ()) -> list[str]:
     """A command prefix running a program in new network (lo only), mount, PID, IPC and UTS
-    namespaces, as user ``uid``, able to reach the Python environment and the ``reach`` folders, with
-    ``hide`` and the machine's world-writable folders covered by empty unreadable mounts, each ``own``
-    folder replaced by a tmpfs copy owned by ``uid`` and each ``fresh`` one by an empty tmpfs;
+    namespaces, as user ``uid``, in a root holding only the system's programs, libraries and /etc
+    (read-only), the Python environment and the grader (read-only) and the ``reach`` folders, with
+    ``hide`` folders inside those covered, each ``own`` folder replaced by a tmpfs copy owned by
+    ``uid``, each ``fresh`` one by an empty tmpfs, and a /tmp, /var/tmp and /dev/shm of its own;
     [] where the OS refuses."""
     return _jail_command(uid, hide, reach, own, fresh) if jail_available() else []
 
@@ -230,11 +201,11 @@ def jail_problem() -> str | None:
     """Why this machine cannot jail a child that still runs the grader, or None if it can."""
     if os.geteuid() != 0:
         return "the grader does not run as root"
-    missing = [tool for tool in ("unshare", "ip", "setpriv", "mount", "mktemp") if not shutil.which(tool)]
+    missing = [tool for tool in ("unshare", "ip", "setpriv", "mount", "chroot") if not shutil.which(tool)]
     if missing:
         return f"missing tools: {', '.join(missing)}"
     if not Path("/var/tmp").is_dir():
-        return "no /var/tmp (the jail's private /tmp is staged there)"
+        return "no /var/tmp (the jail's root is built there, in its own mount namespace)"
     with tempfile.TemporaryDirectory() as empty:
         command = [*_jail_command(_jail_uid(), [Path(empty)], []), sys.executable, "-I", "-c", _PYTHON_PROBE]
         try:
@@ -294,9 +265,10 @@ def isolation_in_force() -> dict[str, object]:
     return {
         "process": "one child per learner (per exercise after an early exit), own process group",
         "network": "loopback only (new network namespace)" if jailed or network_namespace() else "NOT isolated (unshare refused)",
-        "filesystem": "kit's solutions/checks/tests/history and the submissions and output folders hidden; "
-        "writable: a tmpfs copy of its own folder, a private /tmp, /dev/shm and /var/tmp, and its records file; "
-        "the machine's world-writable folders covered"
+        "filesystem": "a root of its own built from a list: the system's /usr, /etc and libraries, the Python "
+        "environment and the grader package, read-only; the rest of the machine (the kit's solutions, checks, "
+        "tests and history, the submissions, the outputs) absent; writable: a tmpfs copy of its own folder, "
+        "a private /tmp, /dev/shm and /var/tmp, and its records file"
         if jailed else "NOT isolated (same user as the grader)",
         "user": "a user id of its own per run; every process it leaves is killed (PID namespace)" if jailed
         else "the grader's own user",

@@ -148,6 +148,28 @@ def test_archives_with_escaping_paths_or_links_are_refused(tmp_path):
     assert not (tmp_path / "evil.py").exists() and not (tmp_path.parent / "evil.py").exists()
 
 
+def test_archives_give_their_python_files_only_and_a_bounded_count(tmp_path, monkeypatch):
+    """A dataset zipped beside the exercises is not unpacked (nor counted against the size cap);
+    an archive of more members than the grader reads is refused in one line, in either format."""
+    submissions = tmp_path / "class"
+    submissions.mkdir()
+    dataset = ("data/big.bin", b"\0" * (intake.ARCHIVE_LIMIT + 1))
+    _zip(submissions / "packer.zip", [dataset, ("work/03_gather/gather.py", SOLUTION)])
+    unpacked = intake.unpack(intake.entries(submissions)[0], tmp_path / "unpacked")
+    assert sorted(p.relative_to(unpacked).as_posix() for p in unpacked.rglob("*") if p.is_file()) == [
+        "work/03_gather/gather.py"]
+    monkeypatch.setattr(intake, "ENTRY_LIMIT", 50)
+    many = [(f"junk/{n}.txt", "") for n in range(60)]
+    _zip(submissions / "many.zip", many)
+    with tarfile.open(submissions / "many.tar.gz", "w:gz") as tarred:
+        for name, _ in many:
+            tarred.addfile(tarfile.TarInfo(name))
+    for entry in intake.entries(submissions)[:2]:
+        assert entry.learner == "many"
+        with pytest.raises(intake.IntakeError, match="more than 50 members"):
+            intake.unpack(entry, tmp_path / "unpacked-many" / entry.path.name)
+
+
 def test_missing_or_empty_folder_is_one_line(tmp_path):
     for folder in (tmp_path / "absent", tmp_path):
         with pytest.raises(intake.IntakeError):

@@ -153,7 +153,8 @@ HOSTILE = {
     ),
 }
 # Learner code that forges its own results from inside the check's process: each got a grade for
-# sequential code before the grader took a sealed baseline of what it relies on.
+# sequential code before the grader took a sealed baseline of what it relies on and refused
+# a check reported twice.
 FIND_ITEM = """
 import sys
 frame = sys._getframe()
@@ -211,6 +212,22 @@ writer.write = forged
             if not name.startswith("_") and callable(getattr(grader.expect, name)):
                 setattr(grader.expect, name, lambda *a, **k: None)
         """,
+    # with the signing key read off the writer: a signed pass for every check, appended at exit
+    "signs_its_own_records": FIND_ITEM + """
+import atexit, hashlib, hmac, json
+writer = next(v for v in ITEM.config.stash._storage.values() if hasattr(v, "write") and hasattr(v, "file"))
+sink, key = open(writer.file.name, "a"), writer._key
+def forge():
+    for line in open(writer.file.name).read().splitlines():
+        record = json.loads(json.loads(line)["record"])
+        if record["exercise"] == "03_gather":
+            record.update(outcome="passed", points=record["max_points"], message="")
+            body = json.dumps(record, sort_keys=True)
+            signed = {"record": body, "sig": hmac.new(key, body.encode(), hashlib.sha256).hexdigest()}
+            sink.write(json.dumps(signed) + "\\n")
+    sink.flush()
+atexit.register(forge)
+""",
     "patches_json": """
         import json
         dumps = json.dumps
@@ -334,7 +351,7 @@ def test_forging_results_from_inside_the_check_is_named(graded, learner):
 def test_a_jail_is_in_force_here():
     """The machines this kit grades on allow the jail; if one does not, the gradebook says so."""
     assert runner.jail_problem() is None
-    assert runner.isolation_in_force()["filesystem"].startswith("kit's solutions")
+    assert runner.isolation_in_force()["filesystem"].startswith("a root of its own")
 
 
 def test_a_jailed_child_reaches_only_the_ways_it_needs(tmp_path):
@@ -354,6 +371,26 @@ def test_a_jailed_child_reaches_only_the_ways_it_needs(tmp_path):
     assert reached.stdout.split(maxsplit=1) == ["reachable", "['tool.txt']\n"], reached.stderr
     assert hidden.stdout == "False\n", hidden.stderr
     assert private.stat().st_mode & 0o777 == 0o700 and (private / "diary.txt").read_text() == "secret"
+
+
+def test_a_jailed_child_sees_only_what_it_was_given(tmp_path):
+    """The jail's root is built from a list: the system's programs, libraries and /etc, Python and
+    the grader package, read-only. The rest of the machine (the kit's README beside the grader,
+    other people's folders) is not there, and nothing of the machine's is writable."""
+    peek = (
+        "import os, sys\nprint(sorted(os.listdir('/')))\nprint(os.path.exists(sys.argv[1]))\n"
+        "for folder in ('/usr', '/etc', sys.prefix, os.path.dirname(sys.argv[1]) + '/grader'):\n"
+        "    try:\n        open(folder + '/awaitlings-hostile-left-this', 'w')\n        print('wrote', folder)\n"
+        "    except OSError:\n        pass\n"
+    )
+    jail = runner.jail(runner._jail_uid(), [], [tmp_path])
+    assert jail, runner.jail_problem()
+    seen = subprocess.run([*jail, sys.executable, "-I", "-c", peek, str(ROOT / "README.md")], capture_output=True, text=True)
+    top, readme, *wrote = seen.stdout.splitlines()
+    python = {p.resolve().parts[1] for p in runner._python_folders()}
+    assert set(eval(top)) <= {"bin", "dev", "etc", "lib", "lib32", "lib64", "libx32", "proc", "sbin", "tmp", "usr", "var",
+                              *python}, (top, seen.stderr[-500:])
+    assert readme == "False" and not wrote, (readme, wrote)
 
 
 def test_no_check_file_is_left_for_learner_code_to_read(graded):

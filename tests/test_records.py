@@ -2,6 +2,7 @@
 
 import json
 
+from grader import messages
 from grader.records import Record, RecordWriter, final
 
 
@@ -25,3 +26,18 @@ def test_final_keeps_results_over_collected_and_skips_a_torn_line(tmp_path):
 
 def test_missing_file_has_no_records(tmp_path):
     assert final(tmp_path / "absent.jsonl") == {}
+
+
+def test_a_check_reported_twice_fails_as_tampered(tmp_path):
+    """The grader writes one result per check: a second one (a forged pass after a real failure)
+    fails that check with the message that voids its exercise."""
+    path = tmp_path / "records.jsonl"
+    writer = RecordWriter(path, key=b"k" * 32)
+    for outcome in ("collected", "failed", "passed"):
+        writer.write(_record("a", outcome))
+    writer.write(_record("b", "collected"))
+    writer.write(_record("b", "passed"))
+    writer.close()
+    latest = final(path, key=b"k" * 32)
+    assert latest["a"].outcome == "failed" and latest["a"].message.startswith(messages.TAMPERED_START)
+    assert latest["b"].outcome == "passed"
