@@ -94,6 +94,18 @@ FOREIGN_LOOP = (
     "Called {call}. The {probe} you were given was awaited on a different event loop "
     "(asyncio.run or a new loop inside your code). Await it directly in your coroutine."
 )
+UNSTOPPABLE = (
+    "This check was stopped after {limit:g} s of real time, and your code went on running "
+    "{grace:g} s more: it caught the exception that stops it. An `except:` or `except "
+    "BaseException:` inside a loop swallows everything, cancellation included; catch only "
+    "the exceptions you expect (`except ValueError:`), or re-raise."
+)
+
+STUCK_AT_EXIT = (
+    "awaitlings: pytest could not finish: code left behind by a check kept running while Python "
+    "cleaned up (a coroutine that catches everything, even its own closing). The run was ended."
+)
+
 REAL_TIMEOUT = (
     "This check did not finish within {limit:g} s of real time, so it was stopped. "
     "Your code is stuck in a loop that never reaches an await (a busy loop), or in a call "

@@ -16,6 +16,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,8 @@ from grader.timeline import Picture
 
 MESSAGE_LIMIT = 2000  # characters of a failure kept in a record
 CHECK_TIMEOUT = 10.0  # seconds of real time per test of learner code: correct code needs milliseconds
+GRACE = 5.0  # seconds a check may take to end once its time limit stopped it
+EXIT_UNSTOPPABLE = 3  # the run's exit status when a check would not stop
 
 _writer_key = pytest.StashKey[RecordWriter]()
 _submission_key = pytest.StashKey[Path]()
@@ -82,10 +85,6 @@ def _read_key(fd: int | None) -> bytes | None:
         return os.read(fd, 64)
     finally:
         os.close(fd)
-
-
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    session.config.stash[_status_key] = int(exitstatus)
 
 
 @pytest.hookimpl(trylast=True)
@@ -284,7 +283,7 @@ def _judging_hooks():
     message_for, fail_if_tampered, sandboxed, end_leftovers = (
         _message_for, _fail_if_tampered, _in_sandbox, _end_leftover_processes)
     record, baseline, remove_sources, picture, limit = _record, _baseline, _remove_check_sources, Picture, MESSAGE_LIMIT
-    isinstance_, getattr_ = isinstance, getattr
+    isinstance_, getattr_, timeout_of = isinstance, getattr, _timeout_of
 
     def pytest_collection_finish(session: pytest.Session) -> None:
         import blockbuster  # noqa: F401  (it replaces builtins.dir when imported: before the baseline)
@@ -321,7 +320,55 @@ def _judging_hooks():
             writer.write(record(item, report.outcome, message, call.duration, schedule))
         return report
 
-    return pytest_collection_finish, pytest_runtest_makereport
+    def watchdog(limit: float, last_words) -> Callable[[], None]:
+        """A thread that calls ``last_words`` and ends the run unless stopped within ``limit`` s."""
+        done, lock = threading.Event(), threading.Lock()
+
+        def watch() -> None:
+            if done.wait(limit):
+                return
+            with lock:
+                if not done.is_set():
+                    last_words()
+                    os._exit(EXIT_UNSTOPPABLE)
+
+        def stop() -> None:
+            with lock:
+                done.set()
+
+        threading.Thread(target=watch, name="awaitlings-watchdog", daemon=True).start()
+        return stop
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_protocol(item: pytest.Item):
+        """A check still running GRACE s after its time limit caught the limit's exception (or the
+        garbage its code left does, when collected): record it as failed and end the run; the batch
+        reruns the exercise's other checks."""
+        limit = timeout_of(item)
+        if id(item) not in guard["learner_tests"] or not limit:
+            return (yield)
+
+        def last_words() -> None:
+            text = messages.UNSTOPPABLE.format(limit=limit, grace=GRACE)
+            print(f"\n{item.nodeid}: {text}", file=sys.stderr, flush=True)
+            if guard["writer"] is not None:
+                guard["writer"].write(record(item, "failed", text, limit + GRACE))
+
+        stop = watchdog(limit + GRACE, last_words)
+        try:
+            return (yield)
+        finally:
+            stop()
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+        """Learner code left behind (a coroutine that swallows its own closing) can hang pytest's
+        last garbage collections: the run ends anyway, its records all written."""
+        session.config.stash[_status_key] = int(exitstatus)
+        if guard["writer"] is not None:
+            watchdog(GRACE, lambda: print(messages.STUCK_AT_EXIT, file=sys.stderr, flush=True))
+
+    return pytest_collection_finish, pytest_runtest_makereport, pytest_runtest_protocol, pytest_sessionfinish
 
 
-pytest_collection_finish, pytest_runtest_makereport = _judging_hooks()
+pytest_collection_finish, pytest_runtest_makereport, pytest_runtest_protocol, pytest_sessionfinish = _judging_hooks()

@@ -147,3 +147,15 @@ def test_an_interrupted_run_leaves_no_child_behind(tmp_path):
         signal.signal(signal.SIGUSR1, previous)
     time.sleep(0.2)
     assert not _alive(int(pid_file.read_text())), "the interrupted run's child survived"
+
+
+def test_code_that_swallows_its_own_stopping_does_not_hold_the_run(tmp_path):
+    """`except BaseException: pass` in a loop catches the time limit's exception, and its abandoned
+    coroutine catches its own closing when collected: the run still ends, every check recorded,
+    long before the wall-clock limit (it took the whole limit, twice in a batch, before)."""
+    body = "    while True:\n        try:\n            await asyncio.sleep(3600)\n        except BaseException:\n            pass"
+    outcome = run_pytest(["checks/03_gather"], _submit(tmp_path, body), wall_limit=120, check_timeout=2)
+    assert outcome.returncode is not None, "the run was killed at the wall-clock limit"
+    settled = {k: r for k, r in outcome.records.items() if "settled" in k}
+    assert settled and all(r.outcome == "failed" for r in settled.values()), settled
+    assert all(r.outcome != "collected" for r in outcome.records.values())
