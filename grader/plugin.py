@@ -279,7 +279,7 @@ def _judging_hooks():
     """The hooks that judge and record each check. They share a state no module attribute leads
     to, and call the functions bound here, before any learner code runs: learner code that
     replaces this module's functions or the stash's entries does not change what they do."""
-    guard: dict = {"learner_tests": {}, "tainted": {}, "writer": None}
+    guard: dict = {"learner_tests": {}, "tainted": {}, "writer": None, "recorded": set()}
     message_for, fail_if_tampered, sandboxed, end_leftovers = (
         _message_for, _fail_if_tampered, _in_sandbox, _end_leftover_processes)
     record, baseline, remove_sources, picture, limit = _record, _baseline, _remove_check_sources, Picture, MESSAGE_LIMIT
@@ -318,6 +318,7 @@ def _judging_hooks():
             detail = getattr_(call.excinfo.value, "detail", None) if call.excinfo else None
             schedule = detail.data() if isinstance_(detail, picture) else None
             writer.write(record(item, report.outcome, message, call.duration, schedule))
+            guard["recorded"].add(id(item))
         return report
 
     def watchdog(limit: float, last_words) -> Callable[[], None]:
@@ -351,7 +352,7 @@ def _judging_hooks():
         def last_words() -> None:
             text = messages.UNSTOPPABLE.format(limit=limit, grace=GRACE)
             print(f"\n{item.nodeid}: {text}", file=sys.stderr, flush=True)
-            if guard["writer"] is not None:
+            if guard["writer"] is not None and id(item) not in guard["recorded"]:  # stuck in teardown: said
                 guard["writer"].write(record(item, "failed", text, limit + GRACE))
 
         stop = watchdog(limit + GRACE, last_words)
