@@ -75,9 +75,9 @@ def seal(checks: tuple[types.ModuleType, ...] = (), plugins=None,
     names, values = tuple(attr for *_, attr, _ in flat), tuple(value for *_, value in flat)
     functions, function_codes = tuple(f for _, f, _ in codes), tuple(c for _, _, c in codes)
     code_of, is_not, call, any_, map_ = operator.attrgetter("__code__"), operator.is_not, operator.call, any, map
-    kept_objects = [(label, thing, thing if isinstance(thing, dict) else vars(thing), isinstance(thing, dict))
-                    for label, thing in (objects or {}).items()]
-    kept_objects = [(label, space, dict(space), is_dict) for label, _, space, is_dict in kept_objects]
+    spaces = [(label, thing if isinstance(thing, dict) else vars(thing), isinstance(thing, dict))
+              for label, thing in (objects or {}).items()]
+    kept_objects = [(label, space, dict(space), is_dict) for label, space, is_dict in spaces]
     # the builtins as they are now
     ids, setattr_, str_, set_, list_, ordered, vars_, hasattr_ = id, setattr, str, set, list, sorted, vars, hasattr
 
