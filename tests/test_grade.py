@@ -206,6 +206,8 @@ def test_full_marks_on_every_exercise_and_the_seed_bugs_caught(tmp_path):
     for learner in ("ada", "cy"):
         shutil.copytree(CLASS / learner, picked / learner)
     ada, cy = batch.grade(picked, tmp_path / "out", everything, jobs=2)
+    lost = [f"{c.exercise}::{c.check}: {c.outcome}: {c.message}" for c in ada.checks if c.outcome != "passed"]
+    assert not lost and not ada.problems, (lost, ada.problems)
     for exercise in everything.exercises:
         assert ada.score(exercise.name) == sum(c.max_points for c in everything.checks[exercise.name]) > 0
     queue = [c for c in cy.checks if c.exercise == "07_queues" and c.outcome == "failed"]

@@ -279,11 +279,14 @@ class LocalServer:
         return 0
 
 
-def closed_port() -> int:
-    """A port on 127.0.0.1 that nothing listens on: connecting is refused at once."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+@contextlib.contextmanager
+def refusing_port():
+    """A port on 127.0.0.1 that nothing listens on: connecting is refused at once. It stays bound
+    while in use, so the check's own server (port 0) cannot be given it, nor a client its
+    ephemeral port (a socket connecting to its own port talks to itself)."""
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        yield holder.getsockname()[1]
 
 
 # --- running the learner's function ---------------------------------------------------------------
@@ -854,13 +857,14 @@ def test_fetch_pages_records_every_failure(learner):
 def test_fetch_pages_times_out_each_request(learner):
     """fetch_pages times out each slow request on its own and keeps what the others returned"""
     server = LocalServer(delay={"fast": 1.0, "slow": 60.0, "late": 2.5, "gone": 0.5}.__getitem__, status=lambda n: 404 if n == "gone" else 200)
-    refused = f"http://127.0.0.1:{closed_port()}/down"
     names = ["fast", "slow", "down", "late", "gone"]
+    with refusing_port() as port:
+        refused = f"http://127.0.0.1:{port}/down"
 
-    def urls() -> list[str]:
-        return [refused if n == "down" else server.url(n) for n in names]
+        def urls() -> list[str]:
+            return [refused if n == "down" else server.url(n) for n in names]
 
-    call, record = run_pages(learner, server, urls, None, 3, "[5 URLs of a local server]")
+        call, record = run_pages(learner, server, urls, None, 3, "[5 URLs of a local server]")
     no_crash(call, record, failing="/slow takes 60 s with a 3 s timeout and /down refuses the connection")
     got, took = call.result(), record.took
     items = got if type(got) is list else []
