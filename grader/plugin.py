@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import functools
 import gc
 import os
 import shutil
@@ -119,8 +120,14 @@ def learner(request: pytest.FixtureRequest):
     from grader.learner import Learner
 
     folder = Path(request.path).parent
-    exercise = catalog.load(request.config.rootpath / "exercises" / folder.name)
+    exercise = _exercise(request.config.rootpath / "exercises" / folder.name)
     return Learner(exercise, request.config.stash[_submission_key] / folder.name, request.config.stash[_modules_key])
+
+
+@functools.cache
+def _exercise(folder: Path) -> catalog.Exercise:
+    """The exercise in ``folder``, read once per run (its checks all ask)."""
+    return catalog.load(folder)
 
 
 class LearnerMessage:

@@ -13,6 +13,7 @@ classes or the builtins afterwards does not change what they do.
 
 from __future__ import annotations
 
+import itertools
 import operator
 import sys
 import types
@@ -70,11 +71,23 @@ def seal(checks: tuple[types.ModuleType, ...] = (), plugins=None,
                 flat.append((f"{label}.{attr}", owner, namespace, attr, value))
                 if isinstance(value, types.FunctionType):
                     codes.append((f"the code of {label}.{attr}", value, value.__code__))
-    # the same as three tuples, for a quick first look at C speed (run after every check)
-    getters = tuple(namespace.get for _, _, namespace, _, _ in flat)
-    names, values = tuple(attr for *_, attr, _ in flat), tuple(value for *_, value in flat)
+    # the same grouped by namespace, for a quick first look at C speed (run after every check): one
+    # itemgetter per namespace picks its values (KeyError: one was deleted), compared by identity
+    grouped: dict[int, tuple[object, list, list]] = {}
+    for _, _, namespace, attr, value in flat:
+        _, attrs, kept = grouped.setdefault(id(namespace), (namespace, [], []))
+        attrs.append(attr)
+        kept.append(value)
+    namespaces, pickers, values = [], [], []
+    for namespace, attrs, kept in grouped.values():
+        twice = 2 if len(attrs) == 1 else 1  # so that every itemgetter returns a tuple
+        namespaces.append(namespace)
+        pickers.append(operator.itemgetter(*attrs * twice))
+        values += kept * twice
+    namespaces, pickers, values = tuple(namespaces), tuple(pickers), tuple(values)
     functions, function_codes = tuple(f for _, f, _ in codes), tuple(c for _, _, c in codes)
     code_of, is_not, call, any_, map_ = operator.attrgetter("__code__"), operator.is_not, operator.call, any, map
+    flatten, key_error = itertools.chain.from_iterable, KeyError
     spaces = [(label, thing if isinstance(thing, dict) else vars(thing), isinstance(thing, dict))
               for label, thing in (objects or {}).items()]
     kept_objects = [(label, space, dict(space), is_dict) for label, space, is_dict in spaces]
@@ -101,8 +114,12 @@ def seal(checks: tuple[types.ModuleType, ...] = (), plugins=None,
                     yield (f"{label}[{attr!r}]" if is_dict else f"{label}.{attr}"), space, kept, attr
 
     def moved() -> bool:
-        return (any_(map_(is_not, map_(call, getters, names), values))
-                or any_(map_(is_not, map_(code_of, functions), function_codes)))
+        try:
+            if any_(map_(is_not, flatten(map_(call, pickers, namespaces)), values)):
+                return True
+        except key_error:
+            return True
+        return any_(map_(is_not, map_(code_of, functions), function_codes))
 
     def changed() -> list[str]:
         found = []
