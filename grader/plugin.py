@@ -93,7 +93,22 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     writer = config.stash.get(_writer_key, None)
     if writer is not None:
         writer.close()
+    _end_pool_workers()
     _leave_stuck_threads(config.stash.get(_status_key, 1))
+
+
+def _end_pool_workers() -> None:
+    """End the worker processes learner code left running (a ProcessPoolExecutor made at import
+    and never shut down): they would outlive pytest, for ever, holding its output pipe open, so
+    whatever reads that output (a terminal pipe, the CLI, CI) would wait for ever too."""
+    multiprocessing = sys.modules.get("multiprocessing")
+    if multiprocessing is None:
+        return
+    workers = multiprocessing.active_children()
+    for worker in workers:
+        worker.kill()
+    for worker in workers:
+        worker.join(timeout=1)
 
 
 def _leave_stuck_threads(status: int) -> None:

@@ -1,8 +1,11 @@
 """A broken learner file gets one line naming file and line; the other exercises still run."""
 
+import os
 import shutil
+import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -83,3 +86,35 @@ def test_a_learners_run_shows_no_warning_of_ours():
     )
     assert "not implemented yet" in run.stdout
     assert "warning" not in run.stdout.lower(), run.stdout[-1500:]
+
+
+def test_a_pool_made_at_import_does_not_outlive_the_learners_run(tmp_path):
+    """A ProcessPoolExecutor made at import and never shut down: its workers used to outlive
+    pytest for ever, holding its output pipe open, so a learner's `pytest ... | less`, the CLI or
+    CI waited for ever too. They end with the run now."""
+    folder = tmp_path / "12_cpu_bound"
+    folder.mkdir()
+    shutil.copy(ROOT / "tests" / "submissions" / "12_cpu_bound" / "pool_at_import.py", folder / "crunch.py")
+    command = [sys.executable, "-m", "pytest", "exercises/12_cpu_bound", "-q", "-p", "no:cacheprovider",
+               "--submission", str(tmp_path)]
+    try:
+        run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    finally:
+        left = _processes_running(str(tmp_path))
+        for pid in left:
+            os.kill(pid, signal.SIGKILL)
+    assert not left, f"{len(left)} of its processes were still running after the run"
+    assert "1 failed, 3 passed" in run.stdout, run.stdout[-1500:]
+
+
+def _processes_running(marker: str) -> list[int]:
+    """The processes whose command line holds ``marker``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if marker in (entry / "cmdline").read_bytes().decode(errors="replace"):
+                    found.append(int(entry.name))
+            except OSError:
+                pass
+    return found
