@@ -66,6 +66,7 @@ def watching(learner):
         "shutdowns": [],
         "here": [],
         "workers": [],
+        "waiting": [],  # at each job sent: the earlier jobs of its pool not done yet
         "on_submit": lambda: None,
     }
     module = learner.module
@@ -107,6 +108,7 @@ def watching(learner):
         while isinstance(fn, functools.partial):
             fn, args = fn.func, fn.args + args
         seen["on_submit"]()
+        seen["waiting"].append(sum(1 for p, _, earlier in seen["jobs"] if p is pool and not earlier.done()))
         with pool_bookkeeping():
             future = submit(pool, fn, *args, **kwargs)
         seen["jobs"].append((pool, args, future))
@@ -172,6 +174,7 @@ def run_crunch_all(learner, numbers):
         for started in [executor.submit(int) for _ in range(2)]:
             started.result()  # its worker processes are up before crunch_all is called
         seen["jobs"].clear()
+        seen["waiting"].clear()
         text = f"crunch_all({numbers}, executor)"
         call = learner.run_scenario("crunch_all", scenario, text=text, limit=LIMIT)
         return call, seen, executor, len(ticks)
@@ -214,6 +217,22 @@ def test_crunch_all_computes_in_worker_processes(learner):
         f"The executor was given count_primes jobs for {sent}",
         f"one job per number: {sorted(numbers)}",
         f"Use the executor you are given, don't make your own pool: {GATHER}",
+    )
+
+
+def test_crunch_all_hands_out_every_number_before_waiting(learner):
+    """crunch_all gives the pool every number before awaiting any result, so both workers compute"""
+    numbers = [9000, 5000, 3000]
+    call, seen, _, _ = run_crunch_all(learner, numbers)
+    call.result()
+    waiting = seen["waiting"]
+    check(
+        len(waiting) < 2 or any(waiting[1:]),
+        call.text,
+        f"It sent the {len(waiting)} numbers to the pool one at a time, each after the previous result had "
+        "come back: one worker computed while the other sat idle",
+        "every number handed to the pool before the first result is awaited",
+        f"Start every job before awaiting any: {GATHER}",
     )
 
 
