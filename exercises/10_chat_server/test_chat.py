@@ -208,6 +208,16 @@ def test_join_and_leave_notices(learner):
             f"bob joined. ada received {ada.lines}; expected '* bob joined'.",
             'After storing the writer: `await broadcast(clients, f"* {name} joined", name)`.',
         )
+        ada.say("welcome")
+        check(
+            await bob.receives("ada: welcome"),
+            f"bob joined, then ada sent 'welcome'. bob received {bob.lines}; expected 'ada: welcome'.",
+        )
+        check(
+            "* bob joined" not in bob.lines,
+            f"bob himself received '* bob joined': {bob.lines}. A join is news for the OTHER clients.",
+            'Pass the newcomer\'s name as `sender`: `await broadcast(clients, f"* {name} joined", name)`.',
+        )
         bob.close()
         check(
             await ada.receives("* bob left"),
