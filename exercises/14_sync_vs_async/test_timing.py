@@ -8,6 +8,7 @@ knows to the digit what your measurements must say.
 """
 
 import asyncio
+import threading
 import traceback
 from contextlib import contextmanager
 
@@ -60,10 +61,11 @@ class BlockingFetch:
     """A plain fetch(item) that 'blocks' for its delay: it moves the clock instead of sleeping."""
 
     def __init__(self, clock, name="fetch"):
-        self.clock, self.name, self.calls = clock, name, []
+        self.clock, self.name, self.calls, self.threads = clock, name, [], set()
 
     def __call__(self, item):
         self.calls.append(item)
+        self.threads.add(threading.get_ident())
         self.clock.blocked += DELAYS[item]
         return f"result of {item}"
 
@@ -128,10 +130,17 @@ def call_plain(learner, name, *args):
 
 
 def test_sync_version_calls_fetch_once_per_item(learner):
-    """fetch_all_sync calls the blocking fetch for each item, in order, and returns the results"""
+    """fetch_all_sync calls the blocking fetch for each item, in order, in its own thread, and returns the results"""
     clock = Clock()
     fetch = BlockingFetch(clock)
     got = call_plain(learner, "fetch_all_sync", fetch, ["b", "c", "a"])
+    if fetch.threads - {threading.get_ident()}:
+        raise CheckFailed(
+            "Called fetch_all_sync(fetch, ['b', 'c', 'a']). It called fetch from other threads (a thread pool?): "
+            "the sync version is the baseline async is compared with, each fetch after the one before, "
+            "in the caller's thread.",
+            "`return [fetch(item) for item in items]`: no threads and no asyncio in the sync version.",
+        )
     if fetch.calls != ["b", "c", "a"]:
         raise CheckFailed(
             f"Called fetch_all_sync(fetch, ['b', 'c', 'a']). fetch was called with {fetch.calls}; expected "
