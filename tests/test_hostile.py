@@ -302,7 +302,7 @@ def test_processes_share_one_memory_cap(graded):
     _, results, _, _ = graded
     said = {c.message for c in results["hoards_in_children"].checks if "hoarders alive: " in c.message}
     alive = {int(m.split("hoarders alive: ")[1][:1]) for m in said}
-    assert alive and max(alive) <= 1, said
+    assert alive and max(alive) <= 1, said or [c.message[:300] for c in results["hoards_in_children"].checks]
     ours = f"run-{os.getpid()}-*"
     left = [g.name for h in ("memory", "pids") for g in (cgroups.HIERARCHIES / h / cgroups.PARENT).glob(ours)]
     assert not left, f"control groups left behind: {left}"
