@@ -10,6 +10,8 @@ name, clients["ada"] must be the StreamWriter of ada's connection.
 
 import asyncio
 import contextlib
+import socket
+import struct
 
 from grader.failure import CheckFailed
 
@@ -49,6 +51,15 @@ class Client:
                 return True
             await asyncio.sleep(0.05)
         return line in self.lines
+
+    def vanish(self):
+        """Break the connection without a goodbye: the server's readline() raises ConnectionResetError."""
+        with contextlib.suppress(OSError):
+            self.writer.get_extra_info("socket").setsockopt(
+                socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+            )
+        self.task.cancel()
+        self.writer.transport.abort()
 
     def close(self):
         if self.task is not None:
@@ -240,6 +251,29 @@ def test_a_client_that_leaves_is_removed(learner):
             gone,
             f"bob closed the connection; {WAIT:g} s later clients was still {list(clients)}.",
             "In a `finally:` around the reading loop: `del clients[name]`, then tell the others and close the writer.",
+        )
+
+    run_server(learner, script)
+
+
+def test_a_client_that_vanishes_is_removed(learner):
+    """When bob's connection breaks without a goodbye, bob is removed and ada is told"""
+
+    async def script(clients, server, port, connect):
+        ada = await connect("ada")
+        bob = await connect("bob")
+        bob.vanish()
+        story = "ada and bob joined; then bob's connection broke (reset: at the server, readline() raised ConnectionResetError)."
+        advice = (
+            "A broken connection raises instead of giving b'': catch ConnectionError around the reading loop, "
+            "and do the goodbye (del clients[name], '* bob left', writer.close()) in its `finally:`."
+        )
+        gone = await until(lambda: "bob" not in clients)
+        check(gone, f"{story} {WAIT:g} s later clients was still {list(clients)}.", advice)
+        check(
+            await ada.receives("* bob left"),
+            f"{story} bob was removed, but ada received {ada.lines}; expected '* bob left'.",
+            advice,
         )
 
     run_server(learner, script)
