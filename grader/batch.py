@@ -137,6 +137,8 @@ def collect(plan_: Plan, entry: intake.Entry, unpacked: Path) -> tuple[dict[str,
                 problems[exercise.name] = str(error)
     except intake.IntakeError as error:
         problems["*"] = str(error)
+    except Exception as error:  # noqa: BLE001  one submission the intake cannot handle must not stop the batch
+        problems["*"] = GRADER_FAILED.format(error=f"{type(error).__name__}: {error}")
     return sources, problems
 
 
@@ -227,8 +229,8 @@ def grade(
     results: dict[str, LearnerResult] = {}
     with scratch_folder("awaitlings-unpacked-") as scratch:
         todo = []
-        for entry in entries:
-            sources, problems = collect(plan_, entry, scratch / file_name(entry.learner))
+        for number, entry in enumerate(entries):
+            sources, problems = collect(plan_, entry, scratch / str(number))
             previous = done.get(entry.learner)
             if previous is not None and previous.key == key(plan_, sources):
                 results[entry.learner] = previous
@@ -246,6 +248,9 @@ def grade(
 
 
 def file_name(learner: str) -> str:
-    """A learner id safe as a file name."""
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in learner).lstrip(".")
-    return safe or "learner"
+    """A file name of its own for each learner id: the id itself when it is plain (ASCII letters,
+    digits, ``-_.``), else a plain version of it and ``~`` and a hash, which no plain id holds."""
+    if learner and len(learner) <= 80 and learner[0] != "." and all(c.isascii() and (c.isalnum() or c in "-_.") for c in learner):
+        return learner
+    safe = "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "_" for c in learner[:80]).lstrip(".")
+    return f"{safe}~{hashlib.sha256(learner.encode('utf-8', 'surrogatepass')).hexdigest()[:12]}"

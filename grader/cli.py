@@ -53,6 +53,7 @@ def _executor(args: argparse.Namespace):
 def _grade(args: argparse.Namespace) -> int:
     import os
 
+    from rich.markup import escape  # names and problems come from submissions: no markup of theirs
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from grader import batch, intake, reports
@@ -80,7 +81,7 @@ def _grade(args: argparse.Namespace) -> int:
         results = batch.grade(
             args.submissions, args.out, plan, jobs=args.jobs or os.cpu_count() or 1, resume=args.resume,
             executor=_executor(args),
-            progress=lambda learner: progress.update(task, advance=1, description=learner),
+            progress=lambda learner: progress.update(task, advance=1, description=escape(learner)),
         )
     reports.write_all(args.out, plan, results, isolation_in_force())
     total = sum(sum(c.max_points for c in plan.checks[e.name]) for e in plan.exercises)
@@ -88,7 +89,7 @@ def _grade(args: argparse.Namespace) -> int:
     for column in ("learner", "score", "problems"):
         table.add_column(column)
     for result in results:
-        table.add_row(result.learner, f"{result.score():g} / {total:g}", "; ".join(result.problems.values()))
+        table.add_row(escape(result.learner), f"{result.score():g} / {total:g}", escape("; ".join(result.problems.values())))
     Console().print(table)
     print(f"Wrote {args.out}/gradebook.csv, grades.json, feedback/<learner>.md and report.html")
     return 0

@@ -8,6 +8,8 @@ learner's module for an exercise is found wherever the export put the ``NN_topic
 
 from __future__ import annotations
 
+import itertools
+import os
 import shutil
 import stat
 import tarfile
@@ -22,6 +24,9 @@ MEMBER_LIMIT = 5 << 20  # bytes of one unpacked file
 ARCHIVE_LIMIT = 50 << 20  # bytes unpacked from one archive
 MODULE_LIMIT = 1 << 20  # bytes of one learner module: a bigger one is not graded
 ENTRY_LIMIT = 100_000  # members read from one archive: a million empty files would take minutes
+DECLARED_LIMIT = 1 << 30  # bytes of all members of a tar, kept or skipped: a compressed stream is read through
+DEPTH_LIMIT = 32  # folders deep: a module is found within it, and deeper archive members are refused
+NAME_LIMIT = 120  # characters of a learner id
 
 
 class IntakeError(Exception):
@@ -35,27 +40,49 @@ class Entry:
 
 
 def entries(folder: Path) -> list[Entry]:
-    """One entry per learner; raises IntakeError for a missing or empty folder."""
+    """One entry per learner, each with an id of its own; raises IntakeError for a missing or empty folder.
+
+    The id is the folder's or archive's name without the archive suffix, as printable text;
+    when two entries would share one (``ada/`` and ``ada.zip``), the later keeps its whole name.
+    """
     if not folder.is_dir():
         raise IntakeError(f"{folder} is not a folder of submissions")
-    found = []
+    found: list[Entry] = []
     for path in sorted(folder.iterdir()):
         if path.name.startswith("."):
             continue
         name = next((path.name[: -len(s)] for s in ARCHIVES if path.name.endswith(s)), None)
-        if path.is_dir() and not path.is_symlink():
-            found.append(Entry(path.name, path))
-        elif name and path.is_file():
-            found.append(Entry(name, path))
+        if path.is_dir():
+            name = path.name
+        elif not (name and (path.is_file() or path.is_symlink())):
+            continue
+        taken = {e.learner for e in found}
+        learner = next(n for n in _ids(name, path.name) if n not in taken)
+        found.append(Entry(learner, path))
     if not found:
         raise IntakeError(f"{folder} holds no learner folders or archives (.zip, .tar.gz)")
     return found
+
+
+def _ids(name: str, whole: str):
+    """Learner ids for an entry, best first: its name, its whole file name, then numbered."""
+    def printable(text: str) -> str:
+        text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")  # a name not in UTF-8
+        text = "".join(c if c.isprintable() else "?" for c in text)
+        return text if len(text) <= NAME_LIMIT else text[: NAME_LIMIT - 1] + "…"
+
+    yield printable(name)
+    yield printable(whole)
+    for number in itertools.count(2):
+        yield f"{printable(name)[: NAME_LIMIT - 8]} ({number})"
 
 
 def _safe_name(name: str) -> PurePosixPath:
     path = PurePosixPath(name.replace("\\", "/"))
     if path.is_absolute() or ".." in path.parts:
         raise IntakeError(f"archive member {name!r} points outside the archive")
+    if len(path.parts) > DEPTH_LIMIT:
+        raise IntakeError(f"archive member {name[:60]!r}… is more than {DEPTH_LIMIT} folders deep")
     return path
 
 
@@ -86,12 +113,15 @@ def _unzip(archive: Path, dest: Path, keep: tuple[str, ...] | None) -> None:
 
 
 def _untar(archive: Path, dest: Path, keep: tuple[str, ...] | None) -> None:
-    total, wanted = 0, []
+    total, declared, wanted = 0, 0, []
     with tarfile.open(archive) as tarred:
         for member in _counted(tarred):
             _safe_name(member.name)
             if not (member.isfile() or member.isdir()):
                 raise IntakeError(f"archive member {member.name!r} is a link or special file")
+            declared += member.size  # counted before the stream is read through it
+            if declared > DECLARED_LIMIT:
+                raise IntakeError(f"archive unpacks to more than {DECLARED_LIMIT >> 30} GiB; not graded")
             if member.isdir() or (keep and not member.name.endswith(keep)):
                 continue
             total += member.size
@@ -104,6 +134,8 @@ def _untar(archive: Path, dest: Path, keep: tuple[str, ...] | None) -> None:
 def unpack(entry: Entry, dest: Path, keep: tuple[str, ...] | None = (".py",)) -> Path:
     """The entry as a folder: itself, or its archive unpacked into ``dest`` (only the files whose
     names end with ``keep``, all of them with None)."""
+    if entry.path.is_symlink():
+        raise IntakeError(f"{entry.path.name} is a symbolic link; only real folders and archives are graded")
     if entry.path.is_dir():
         return entry.path
     dest.mkdir(parents=True, exist_ok=True)
@@ -119,12 +151,23 @@ def unpack(entry: Entry, dest: Path, keep: tuple[str, ...] | None = (".py",)) ->
 
 
 def module_of(folder: Path, exercise: Exercise) -> Path | None:
-    """The learner's file for an exercise: the shallowest ``NN_topic/<module>.py`` under ``folder``."""
-    candidates = [
-        p for p in folder.rglob(exercise.filename)
-        if p.parent.name == exercise.name and p.is_file() and not p.is_symlink()
-    ]
-    return min(candidates, key=lambda p: len(p.parts), default=None)
+    """The learner's file for an exercise: the shallowest ``NN_topic/<module>.py`` under ``folder``
+    (at most DEPTH_LIMIT folders down; links are not followed)."""
+    level = [folder]
+    for _ in range(DEPTH_LIMIT):
+        below = []
+        for here in level:
+            try:
+                children = sorted(os.scandir(here), key=lambda e: e.name)
+            except OSError:
+                continue
+            for child in children:
+                if child.is_dir(follow_symlinks=False):
+                    below.append(Path(child.path))
+                elif child.name == exercise.filename and here.name == exercise.name and child.is_file(follow_symlinks=False):
+                    return Path(child.path)
+        level = below
+    return None
 
 
 def read_module(path: Path) -> str:

@@ -33,8 +33,13 @@ def gradebook(plan: Plan, results: list[LearnerResult]) -> str:
     for result in results:
         scores = [f"{result.score(n):g}" for n in names]
         problems = "; ".join(f"{k}: {v}" for k, v in sorted(result.problems.items()))
-        writer.writerow([result.learner, *scores, f"{result.score():g}", f"{total_max:g}", problems])
+        writer.writerow([_cell(result.learner), *scores, f"{result.score():g}", f"{total_max:g}", _cell(problems)])
     return out.getvalue()
+
+
+def _cell(text: str) -> str:
+    """Text from a submission as a spreadsheet cell that is never read as a formula."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def grades_json(plan: Plan, results: list[LearnerResult], isolation: dict) -> str:
@@ -49,7 +54,7 @@ def grades_json(plan: Plan, results: list[LearnerResult], isolation: dict) -> st
 
 
 def feedback(plan: Plan, result: LearnerResult) -> str:
-    lines = [f"# Feedback for {result.learner}", "", f"Total: **{result.score():g} / {sum(_max(plan, e.name) for e in plan.exercises):g}**", ""]
+    lines = [f"# Feedback for {escape(result.learner)}", "", f"Total: **{result.score():g} / {sum(_max(plan, e.name) for e in plan.exercises):g}**", ""]
     for exercise in plan.exercises:
         checks = [c for c in result.checks if c.exercise == exercise.name]
         lines += [f"## {exercise.name}: {exercise.title} — {result.score(exercise.name):g} / {_max(plan, exercise.name):g}", ""]
