@@ -100,6 +100,7 @@ class Recorder:
         self.clock = clock  # loop time since the run started
         self.calls: list[BlockingCall] = []
         self.held: list[HeldLoop] = []
+        self.rewound = False  # the loop's clock went back: learner code set it
 
     def record_call(self, message: str) -> None:
         frame = sys._getframe(2)
@@ -124,18 +125,24 @@ class BudgetExceeded(BaseException):
 
 @contextmanager
 def watch_loop(loop: asyncio.AbstractEventLoop, recorder: Recorder, budget: list[int]) -> Iterator[None]:
-    """Time every callback of ``loop``; count them against ``budget`` (a one-item list).
+    """Time every callback of ``loop``; count them against ``budget`` (a one-item list); note a
+    clock that went back between two callbacks.
 
     A callback whose thread CPU time passes HELD_CPU, or that waited HELD_WAIT in a
     voluntary sleep, held the loop. Comparing CPU time with real time keeps a callback
     that the OS merely preempted on a loaded machine from counting.
     """
     original = asyncio.events.Handle._run
+    latest = [loop.time()]
 
     def timed_run(handle: asyncio.Handle) -> None:
         if handle._loop is not loop:
             original(handle)
             return
+        now = loop.time()
+        if now < latest[0]:
+            recorder.rewound = True
+        latest[0] = now
         cpu0, switches0 = _thread_clock()
         real0 = time.perf_counter()
         try:

@@ -1,7 +1,9 @@
 """Run learner coroutines on a virtual-time loop, with every guard in place.
 
 ``run_coroutine`` never raises for what the learner's code does: it returns a
-``Run`` holding the value or exception and everything the guards observed.
+``Run`` holding the value or exception and everything the guards observed. The one
+exception: code that wound the loop's clock back or left a trace function to watch the
+check judge it gets the tamper verdict, which voids its exercise.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import gc
+import sys
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -16,7 +19,9 @@ from typing import Any, Awaitable, Callable
 
 import looptime
 
+from grader import messages
 from grader.blocking import BlockingCall, BudgetExceeded, HeldLoop, Recorder, guard_calls, watch_loop
+from grader.failure import CheckFailed
 
 CALLBACK_BUDGET = 50_000  # far above what a correct solution needs; a busy wait passes it in ~0.2 s
 CLEANUP_BUDGET = 20_000
@@ -130,6 +135,7 @@ def run_coroutine(
             run.leaked = sorted(_task_name(t) for t in others)
 
     real0 = time.perf_counter()
+    watchers = tracing()
     try:
         with watch_loop(loop, recorder, left), guard_calls(recorder), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # "coroutine ... was never awaited"
@@ -170,4 +176,32 @@ def run_coroutine(
         current_loop.reset(token)
     run.blocking = recorder.calls
     run.held = recorder.held
+    changed = [name for name, was, now in zip(_TRACERS, watchers, tracing()) if now is not was]
+    if changed:
+        restore_tracing(watchers)
+    if recorder.rewound:
+        changed.append("the event loop's clock")
+    if changed:
+        raise CheckFailed(messages.TAMPERED.format(names=", ".join(changed)))
     return run
+
+
+_TRACERS = ("sys.settrace", "sys.setprofile", *(f"sys.monitoring tool {n}" for n in range(6)))
+
+
+def tracing() -> tuple:
+    """What watches code run: the trace and profile functions, and sys.monitoring's tools (3.12+)."""
+    tools = tuple(sys.monitoring.get_tool(n) for n in range(6)) if hasattr(sys, "monitoring") else (None,) * 6
+    return (sys.gettrace(), sys.getprofile(), *tools)
+
+
+def restore_tracing(before: tuple) -> None:
+    sys.settrace(before[0])
+    sys.setprofile(before[1])
+    for number, (was, now) in enumerate(zip(before[2:], tracing()[2:])):
+        if now is not was and was is None:
+            sys.monitoring.set_events(number, 0)
+            for event in vars(sys.monitoring.events).values():
+                if isinstance(event, int) and event and not event & (event - 1):
+                    sys.monitoring.register_callback(number, event, None)
+            sys.monitoring.free_tool_id(number)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from grader import catalog, messages, tamper
+from grader import catalog, loop, messages, tamper
 from grader.failure import CheckFailed, is_time_limit
 from grader.records import Record, RecordWriter
 from grader.timeline import Picture
@@ -220,6 +220,13 @@ def _fail_if_tampered(guard: dict, item: pytest.Item, report: pytest.TestReport)
     if exercise is None:
         return  # only tests that run learner code (the kit's own tests may monkeypatch it)
     changed = guard["changed"]()
+    writer = item.config.stash.get(_writer_key, None)
+    if guard["writer"] is not writer:  # the stash's own entry is in the seal
+        changed.append("the grader's record writer")
+        guard["writer"] = writer
+    if any(now is not was for now, was in zip(loop.tracing(), guard["tracing"])):
+        changed.append("the trace functions (sys.settrace, sys.setprofile or sys.monitoring)")
+        loop.restore_tracing(guard["tracing"])
     if changed:
         guard["restore"]()
         names = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
@@ -316,6 +323,7 @@ def _judging_hooks():
         guard["learner_tests"] = {id(item): Path(item.path).parent.name for item in session.items
                                   if "learner" in getattr(item, "fixturenames", ())}
         guard["changed"], guard["restore"] = baseline(session, writer)
+        guard["tracing"] = loop.tracing()
         if sandboxed(session.config):
             remove_sources(session)
         if writer is not None:

@@ -237,8 +237,49 @@ atexit.register(forge)
             return dumps(obj, *a, **k)
         json.dumps = forged
         """,
+    # a trace function that rewrites the judging code's locals as it runs
+    "traces_the_judge": """
+        import sys
+        def _local(frame, event, arg):
+            if event == "line" and "took" in frame.f_locals and "slowest" in frame.f_locals:
+                probe = frame.f_locals["probe"]
+                probe.peak = len(probe.calls)
+                frame.f_locals["took"] = frame.f_locals["slowest"]
+            return _local
+        sys.settrace(lambda frame, event, arg: _local if frame.f_code.co_name == "ran_together" else None)
+        """,
+    # the writer the hooks use, swapped through their closure: every record still properly signed
+    "swaps_the_hooks_writer": """
+        import grader.plugin
+        _guard = next(c.cell_contents for c in grader.plugin.pytest_runtest_makereport.__closure__
+                      if type(c.cell_contents) is dict and "tainted" in c.cell_contents)
+        class _Passing:
+            def __init__(self, real):
+                self.real, self.file = real, real.file
+            def write(self, record):
+                if record.exercise == "03_gather" and record.outcome == "failed":
+                    record.outcome, record.points, record.message = "passed", record.max_points, ""
+                self.real.write(record)
+        _guard["writer"] = _Passing(_guard["writer"])
+        """,
 }
 HOSTILE.update({name: _gather(SEQUENTIAL, top=top) for name, top in FORGERIES.items()})
+# sequential fetches, then the loop's clock wound back to look concurrent and the probe's peak set
+IN_THE_LOOP = {"winds_the_clock_back": _gather(
+    """
+    loop = asyncio.get_running_loop()
+    start, per_second = loop._LoopTimeEventLoop__now, loop._LoopTimeEventLoop__resolution_reciprocal
+    results, slowest = [], 0.0
+    for item in items:
+        began = loop.time()
+        results.append(await fetch(item))
+        slowest = max(slowest, loop.time() - began)
+    loop._LoopTimeEventLoop__now = start + round(slowest * per_second)
+    fetch.peak = len(fetch.calls)
+    return results
+    """
+)}
+HOSTILE.update(IN_THE_LOOP)
 # Written by the "writes_outside" learner; each must be refused.
 TARGETS = {
     "kit_check": ROOT / "checks" / "03_gather" / "test_gather_checks.py",
@@ -340,7 +381,7 @@ def test_patching_the_harness_is_named(graded):
 
 
 @pytest.mark.timeout(900)
-@pytest.mark.parametrize("learner", FORGERIES)
+@pytest.mark.parametrize("learner", [*FORGERIES, *IN_THE_LOOP])
 def test_forging_results_from_inside_the_check_is_named(graded, learner):
     """What the learner's code patched is named, undone, and voids the exercise."""
     _, results, _, _ = graded
