@@ -193,12 +193,14 @@ def test_matching_items(learner):
 
 
 def test_first_items_closes_the_stream(learner):
-    """first_items(items, 2) returns 2 items and closes the stream before returning"""
+    """first_items(items, 2) returns 2 items, reads no 3rd, and closes the stream before returning"""
     log = Log()
+    asked = [0]  # items the stream was asked for
 
     async def items():
         try:
             for number in range(1, 6):
+                asked[0] = number
                 await asyncio.sleep(0.5)
                 yield f"item {number}"
         finally:
@@ -215,6 +217,13 @@ def test_first_items_closes_the_stream(learner):
     if got != ["item 1", "item 2"]:
         raise CheckFailed(
             f"Called {call.text}. It returned {got!r}; expected ['item 1', 'item 2']."
+        )
+    if asked[0] > 2:
+        raise CheckFailed(
+            f"Called {call.text}. It asked the stream for {asked[0]} items (each one waited for) to "
+            "return 2: a stream can be slow, or endless, so stop as soon as you have n.",
+            "Check the count right after taking an item: `taken.append(item)`, then "
+            "`if len(taken) == n: break`.",
         )
     if not log or "closed" not in log[0]:
         raise CheckFailed(
