@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from grader import catalog, intake, messages
+from grader import catalog, intake, messages, timeline
 from grader.records import Record
 from grader.runner import run_pytest, scratch_folder, secrets_of
 
@@ -117,7 +117,7 @@ def _result(record: Record | None, check: Record, problem: str | None, stopped: 
     else:
         outcome, message, duration = record.outcome, record.message, record.duration
         points = check.max_points if outcome == "passed" else 0.0
-    schedule = record.schedule if record is not None and outcome == "failed" else None
+    schedule = timeline.checked_data(record.schedule) if record is not None and outcome == "failed" else None
     return CheckResult(check.exercise, check.check, check.title, points, check.max_points, outcome, message, duration, schedule)
 
 
@@ -201,7 +201,7 @@ def load_done(out: Path) -> dict[str, LearnerResult]:
     for path in sorted((out / ".learners").glob("*.json")):
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            checks = [CheckResult(**c) for c in data.pop("checks")]
+            checks = [CheckResult(**{**c, "schedule": timeline.checked_data(c.get("schedule"))}) for c in data.pop("checks")]
             done[data["learner"]] = LearnerResult(checks=checks, **data)
         except (ValueError, TypeError, KeyError):
             continue

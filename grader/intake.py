@@ -171,10 +171,19 @@ def module_of(folder: Path, exercise: Exercise) -> Path | None:
 
 
 def read_module(path: Path) -> str:
-    """The module's source; IntakeError if it is too large or not UTF-8."""
-    if path.stat().st_size > MODULE_LIMIT:
+    """The module's source; IntakeError if it is too large, not UTF-8, or no longer a plain file
+    (swapped for a link, a named pipe or a device since it was found)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as error:
+        raise IntakeError(f"{path.name} cannot be read ({error.strerror})") from None
+    with os.fdopen(fd, "rb") as file:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise IntakeError(f"{path.name} is not a plain file; not graded")
+        data = file.read(MODULE_LIMIT + 1)
+    if len(data) > MODULE_LIMIT:
         raise IntakeError(f"{path.name} is larger than {MODULE_LIMIT >> 20} MiB; not graded")
     try:
-        return path.read_bytes().decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError as error:
         raise IntakeError(f"{path.name} is not UTF-8 text ({error.reason} at byte {error.start})") from None

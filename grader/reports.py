@@ -16,6 +16,7 @@ from dataclasses import asdict
 from html import escape
 from pathlib import Path
 
+from grader import messages
 from grader.batch import LearnerResult, Plan, commit_file, file_name
 from grader.timeline import svg_from_data
 
@@ -93,6 +94,19 @@ def _bars(rows: list[tuple[str, float]], maximum: float, unit: str = "") -> str:
     return f'<svg xmlns="http://www.w3.org/2000/svg" width="700" height="{height}" font-family="sans-serif">{"".join(parts)}</svg>'
 
 
+def _suspicion(result: LearnerResult) -> str:
+    """Why a submission deserves a look, or "": what stopped its grading, tampering, runs cut short."""
+    def exercises(kept) -> str:
+        return ", ".join(sorted({c.exercise for c in result.checks if kept(c)}))
+
+    reasons = [f"{k}: {v}" for k, v in result.problems.items()]
+    if tampered := exercises(lambda c: c.message.startswith(messages.TAMPERED_START)):
+        reasons.append(f"changed the grader while its checks ran: {tampered}")
+    if cut := exercises(lambda c: c.outcome == "no result"):
+        reasons.append(f"a run ended early: {cut}")
+    return "; ".join(reasons)
+
+
 def report_html(plan: Plan, results: list[LearnerResult]) -> str:
     total_max = sum(_max(plan, e.name) for e in plan.exercises) or 1
     scores = [r.score() for r in results]
@@ -119,7 +133,7 @@ def report_html(plan: Plan, results: list[LearnerResult]) -> str:
             f"<p>One learner's schedule against the expected one:</p>{svg_from_data(sample.schedule)}"
         )
     slowest = sorted(results, key=lambda r: -sum(c.duration for c in r.checks))[:5]
-    suspicious = [r for r in results if r.problems or any(c.outcome == "no result" for c in r.checks)]
+    suspicious = [(r, reason) for r in results if (reason := _suspicion(r))]
     rows = "".join(
         f"<tr><td>{escape(r.learner)}</td>"
         + "".join(f"<td>{r.score(e.name):g}</td>" for e in plan.exercises)
@@ -140,9 +154,8 @@ mean {statistics.mean(scores) if scores else 0:.1f} · median {statistics.median
 <h2>Pass rate per check (the mistakes the class makes most come first)</h2>{_bars(check_rates, 100, "%")}
 {example}
 <h2>Slowest submissions (time inside the checks)</h2><ul>{listing(f"{escape(r.learner)}: {sum(c.duration for c in r.checks):.2f} s" for r in slowest)}</ul>
-<h2>Suspicious submissions (problems, killed or cut-short runs)</h2><ul>{listing(
-    f"{escape(r.learner)}: {escape('; '.join(f'{k}: {v}' for k, v in r.problems.items()) or 'a run ended early: ' + ', '.join(sorted({c.exercise for c in r.checks if c.outcome == 'no result'})))}"
-    for r in suspicious)}</ul>
+<h2>Suspicious submissions (problems, tampering, killed or cut-short runs)</h2><ul>{listing(
+    f"{escape(r.learner)}: {escape(reason)}" for r, reason in suspicious)}</ul>
 <h2>Gradebook</h2><table><tr><th>learner</th>{head}<th>total</th></tr>{rows}</table>
 </body></html>
 """

@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,7 @@ from grader.catalog import KIT_ROOT
 from grader.plugin import CHECK_TIMEOUT
 
 WALL_LIMIT = 300.0  # seconds for one pytest child, whatever it runs
+STALL_LIMIT = 60.0  # seconds without a record: a check's own limits (10 s, then 5 s) were never heard
 MEMORY_LIMIT = 2 << 30  # bytes of address space
 FILE_LIMIT = 64 << 20  # bytes in one written file
 PROCESS_LIMIT = 64  # processes and threads of the child's user (not enforced for root)
@@ -358,10 +360,11 @@ def run_pytest(
                 prefix = jail(uid, [*secrets_of(KIT_ROOT), *(d for d in hide if d.is_dir())],
                               [root, scratch, submission], own=(root,), fresh=(scratch / "tmp",))
         try:
-            returncode, text = _watch(
-                [*prefix, *python, "-m", "pytest", *paths, *options], root, env, passed_fds, group, jailed, wall_limit
+            returncode, text, stalled = _watch(
+                [*prefix, *python, "-m", "pytest", *paths, *options], root, env, passed_fds, group, jailed, wall_limit,
+                record, STALL_LIMIT,
             )
-            stopped = _stopped_by(returncode, group, wall_limit)
+            stopped = _stopped_by(returncode, group, wall_limit, stalled)
         finally:
             if group is not None:
                 group.remove()
@@ -370,10 +373,11 @@ def run_pytest(
 
 def _watch(
     command: list[str], root: Path, env: dict, passed_fds: tuple, group: cgroups.Group | None,
-    jailed: int | None, wall_limit: float,
-) -> tuple[int | None, str]:
-    """Run the child to its end or the wall-clock limit, then kill all it left; its exit code
-    (None at the limit) and its output, capped."""
+    jailed: int | None, wall_limit: float, record: Path, stall_limit: float,
+) -> tuple[int | None, str, bool]:
+    """Run the child to its end, the wall-clock limit, or ``stall_limit`` s without a word in its
+    records file, then kill all it left; its exit code (None when stopped), its output, capped,
+    and whether it stalled."""
     child = subprocess.Popen(
         command, cwd=root, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         preexec_fn=functools.partial(_limit_child, group), pass_fds=passed_fds,
@@ -383,10 +387,23 @@ def _watch(
     kept = bytearray()
     reader = threading.Thread(target=_read_capped, args=(child.stdout, kept), daemon=True)
     reader.start()
+    returncode: int | None = None
+    stalled, start = False, time.monotonic()
+    size, heard = -1, start
     try:
-        returncode: int | None = child.wait(timeout=wall_limit)
-    except subprocess.TimeoutExpired:
-        returncode = None
+        while returncode is None and time.monotonic() - start < wall_limit:
+            try:
+                returncode = child.wait(timeout=1.0)
+            except subprocess.TimeoutExpired:
+                try:
+                    now_size = os.stat(record, follow_symlinks=False).st_size
+                except OSError:
+                    now_size = 0
+                if now_size != size:
+                    size, heard = now_size, time.monotonic()
+                elif time.monotonic() - heard > stall_limit:
+                    stalled = True
+                    break
     finally:  # also on Ctrl-C in `awaitlings watch`: no run is left behind
         try:
             os.killpg(child.pid, signal.SIGKILL)  # at the limit, and whatever the learner left behind
@@ -396,13 +413,16 @@ def _watch(
             _kill_user(jailed)  # also what left the process group
         child.wait()
     reader.join(timeout=10)
-    return returncode, bytes(kept).decode("utf-8", "replace")
+    return returncode, bytes(kept).decode("utf-8", "replace"), stalled
 
 
-def _stopped_by(returncode: int | None, group: cgroups.Group | None, wall_limit: float) -> str | None:
+def _stopped_by(returncode: int | None, group: cgroups.Group | None, wall_limit: float, stalled: bool = False) -> str | None:
     """Which limit ended the run early, in the learner's terms."""
     if group is not None and group.oom_killed():
         return f"its processes together used more than {MEMORY_LIMIT >> 30} GiB of memory, so the run was stopped"
+    if stalled:
+        return (f"a check ran {STALL_LIMIT:.0f} s without ending, its time limit unheard (code that never lets "
+                "Python's interpreter go, such as one long computation in C), so the run was stopped")
     if returncode is None:
         return f"it was still running after {wall_limit:.0f} s, so the run was stopped"
     return None

@@ -7,6 +7,7 @@ Both draw only what they are given: spans recorded by probes, never assumptions.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from html import escape
 
@@ -41,6 +42,40 @@ class Picture(str):
             "expected": None if self.expected is None else spans(self.expected),
             "marks": [[m.at, m.label] for m in self.marks],
         }
+
+
+SPANS_KEPT = 200  # rows of a schedule kept from a record: a real check draws a few dozen
+
+
+def checked_data(data: object) -> dict | None:
+    """A schedule from a record, as ``Picture.data`` makes it, checked and copied; None if it is
+    anything else. A record comes from the learner's process: its schedule may be built by hand."""
+    def number(value: object) -> bool:
+        return type(value) in (int, float) and math.isfinite(value)
+
+    def spans(items: object) -> list | None:
+        if type(items) is not list or len(items) > SPANS_KEPT:
+            return None
+        kept = []
+        for item in items:
+            if type(item) is not list or len(item) != 4:
+                return None
+            label, start, end, outcome = item
+            if type(label) is not str or not number(start) or not (end is None or number(end)) or type(outcome) is not str:
+                return None
+            kept.append([label[:80], start, end, outcome[:16]])
+        return kept
+
+    if type(data) is not dict:
+        return None
+    actual = spans(data.get("actual"))
+    expected = None if data.get("expected") is None else spans(data["expected"])
+    marks = data.get("marks", [])
+    if actual is None or (data.get("expected") is not None and expected is None) or type(marks) is not list:
+        return None
+    if len(marks) > SPANS_KEPT or not all(type(m) is list and len(m) == 2 and number(m[0]) and type(m[1]) is str for m in marks):
+        return None
+    return {"actual": actual, "expected": expected, "marks": [[at, label[:80]] for at, label in marks]}
 
 
 def svg_from_data(data: dict) -> str:

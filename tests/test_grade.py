@@ -328,3 +328,14 @@ def test_archives_too_deep_or_too_big_to_read_through_are_refused(tmp_path, monk
             os.chdir(home)
         exercise = catalog.load(ROOT / "exercises" / "01_coroutines")
         assert intake.module_of(deep, exercise) is None
+
+
+def test_a_module_swapped_for_a_pipe_or_a_link_is_not_read(tmp_path):
+    """Found as a plain file, then swapped: the read neither follows the link nor waits on the pipe."""
+    pipe, link = tmp_path / "pipe.py", tmp_path / "link.py"
+    os.mkfifo(pipe)
+    link.symlink_to(ROOT / "solutions" / "03_gather" / "gather.py")
+    with pytest.raises(intake.IntakeError, match="not a plain file"):
+        intake.read_module(pipe)
+    with pytest.raises(intake.IntakeError, match="cannot be read"):
+        intake.read_module(link)
