@@ -17,6 +17,7 @@ from grader import messages
 from grader.catalog import Exercise
 from grader.failure import CheckFailed, is_time_limit
 from grader.loop import CALLBACK_BUDGET, LOOP_LIMIT, Run, run_coroutine
+from grader.probes import Probe
 from grader.timeline import Mark, Span, render
 from grader.scan import blocking_calls
 
@@ -59,14 +60,32 @@ def first_leaf(error: BaseException) -> BaseException:
     return error
 
 
+def _handed(arg: Any) -> Any:
+    """What the learner's function is given for ``arg``: a Probe as a plain function that calls it,
+    so the learner's code cannot reset what the check reads off the probe (its delays, its peak)."""
+    if not isinstance(arg, Probe):
+        return arg
+    call = arg.__call__
+
+    def handle(*args: Any, **kwargs: Any) -> Any:
+        return call(*args, **kwargs)
+
+    handle.__name__ = handle.__qualname__ = arg.name
+    return handle
+
+
 class Learner:
     """One exercise of one submission, as a check sees it."""
 
-    def __init__(self, exercise: Exercise, folder: Path, loaded: dict[Path, ModuleType | CheckFailed]) -> None:
+    def __init__(
+        self, exercise: Exercise, folder: Path, loaded: dict[Path, ModuleType | CheckFailed],
+        after_run: Callable[[], None] | None = None,
+    ) -> None:
         self.exercise = exercise
         self.folder = folder
         self.path = (folder / exercise.filename).resolve()
         self._loaded = loaded  # the session's modules (or load failures) by path; (path, name) of stuck functions
+        self._after_run = after_run  # raises CheckFailed when the run patched the harness
 
     @property
     def files(self) -> frozenset[str]:
@@ -123,7 +142,10 @@ class Learner:
         What the function returned or raised is left to the check.
         """
         function = self._runnable(name)
-        run = self._remember_stuck(name, run_coroutine(lambda: function(*args), files=self.files, limit=limit, budget=budget))
+        handed = [_handed(a) for a in args]
+        run = self._remember_stuck(name, run_coroutine(lambda: function(*handed), files=self.files, limit=limit, budget=budget))
+        if self._after_run is not None:
+            self._after_run()
         probes = [a for a in args if hasattr(a, "spans") and hasattr(a, "never_awaited")]
         call = Call(name, describe_call(name, args), run, self, probes)
         call.fail_on_harness_findings(limit, budget, hang_causes)
@@ -148,6 +170,8 @@ class Learner:
         """
         function = self.coroutine_function(name)
         run = self._remember_stuck(name, run_coroutine(lambda: scenario(function), files=self.files, limit=limit, budget=budget))
+        if self._after_run is not None:
+            self._after_run()
         call = Call(name, text, run, self, list(probes))
         call.fail_on_harness_findings(limit, budget, hang_causes)
         return call

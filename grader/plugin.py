@@ -136,7 +136,8 @@ def learner(request: pytest.FixtureRequest):
 
     folder = Path(request.path).parent
     exercise = _exercise(request.config.rootpath / "exercises" / folder.name)
-    return Learner(exercise, request.config.stash[_submission_key] / folder.name, request.config.stash[_modules_key])
+    return Learner(exercise, request.config.stash[_submission_key] / folder.name, request.config.stash[_modules_key],
+                   after_run=_after_run)
 
 
 @functools.cache
@@ -322,7 +323,8 @@ def _judging_hooks():
         writer = guard["writer"] = session.config.stash.get(_writer_key, None)
         guard["learner_tests"] = {id(item): Path(item.path).parent.name for item in session.items
                                   if "learner" in getattr(item, "fixturenames", ())}
-        guard["changed"], guard["restore"] = baseline(session, writer)
+        guard["changed"], guard["restore"], guard["moved"] = baseline(session, writer)
+        guard["functions"] = {id(item): getattr_(item, "obj", None) for item in session.items}
         guard["tracing"] = loop.tracing()
         if sandboxed(session.config):
             remove_sources(session)
@@ -399,7 +401,27 @@ def _judging_hooks():
         if guard["writer"] is not None:
             watchdog(GRACE, lambda: print(messages.STUCK_AT_EXIT, file=sys.stderr, flush=True))
 
-    return pytest_collection_finish, pytest_runtest_makereport, pytest_runtest_protocol, pytest_sessionfinish
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_call(item: pytest.Item) -> None:
+        """The function pytest is about to run for this check is the check's own: learner code
+        (of any exercise, run earlier) that swapped it voids this check's exercise."""
+        exercise, kept = guard["learner_tests"].get(id(item)), guard.get("functions", {}).get(id(item))
+        if exercise is not None and kept is not None and getattr_(item, "obj", None) is not kept:
+            item.obj = kept
+            guard["tainted"].setdefault(exercise, messages.TAMPERED.format(names="the check functions pytest runs"))
+
+    def after_run() -> None:
+        """Between a run of learner code and the check's judging: what the run replaced (a patch
+        that would undo itself once it has fooled the judge) is undone, and voids the exercise."""
+        if "moved" in guard and guard["moved"]():
+            judges = ("grader.", "the check module", "the code of grader.", "the code of the check module")
+            changed = [name for name in guard["changed"]() if name.startswith(judges)]
+            guard["restore"]()
+            raise CheckFailed(messages.TAMPERED.format(names=", ".join(changed[:5]) or "the grader"))
+
+    return (pytest_collection_finish, pytest_runtest_makereport, pytest_runtest_protocol, pytest_runtest_call,
+            pytest_sessionfinish, after_run)
 
 
-pytest_collection_finish, pytest_runtest_makereport, pytest_runtest_protocol, pytest_sessionfinish = _judging_hooks()
+(pytest_collection_finish, pytest_runtest_makereport, pytest_runtest_protocol, pytest_runtest_call,
+ pytest_sessionfinish, _after_run) = _judging_hooks()

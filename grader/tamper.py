@@ -52,9 +52,11 @@ def _owners(checks: tuple[types.ModuleType, ...]) -> list[tuple[str, object]]:
 
 
 def seal(checks: tuple[types.ModuleType, ...] = (), plugins=None,
-         objects: dict[str, object] | None = None) -> tuple[Callable[[], list[str]], Callable[[], None]]:
-    """Take the baseline; return ``changed()`` (names of what was replaced, deleted or added since)
-    and ``restore()`` (put it back).
+         objects: dict[str, object] | None = None) -> tuple[Callable[[], list[str]], Callable[[], None], Callable[[], bool]]:
+    """Take the baseline; return ``changed()`` (names of what was replaced, deleted or added since),
+    ``restore()`` (put it back) and ``moved()`` (whether a function, class or code of the grader or
+    the check modules was replaced, at C speed: for between a run of learner code and the check's
+    judging, when a check may have patched the standard library around the run itself).
 
     ``checks``: the check modules (their globals: a check that calls ``expect`` finds the real one).
     ``plugins``: pytest's plugin manager (a plugin registered by learner code could rewrite reports).
@@ -71,23 +73,10 @@ def seal(checks: tuple[types.ModuleType, ...] = (), plugins=None,
                 flat.append((f"{label}.{attr}", owner, namespace, attr, value))
                 if isinstance(value, types.FunctionType):
                     codes.append((f"the code of {label}.{attr}", value, value.__code__))
-    # the same grouped by namespace, for a quick first look at C speed (run after every check): one
-    # itemgetter per namespace picks its values (KeyError: one was deleted), compared by identity
-    grouped: dict[int, tuple[object, list, list]] = {}
-    for _, _, namespace, attr, value in flat:
-        _, attrs, kept = grouped.setdefault(id(namespace), (namespace, [], []))
-        attrs.append(attr)
-        kept.append(value)
-    namespaces, pickers, values = [], [], []
-    for namespace, attrs, kept in grouped.values():
-        twice = 2 if len(attrs) == 1 else 1  # so that every itemgetter returns a tuple
-        namespaces.append(namespace)
-        pickers.append(operator.itemgetter(*attrs * twice))
-        values += kept * twice
-    namespaces, pickers, values = tuple(namespaces), tuple(pickers), tuple(values)
-    functions, function_codes = tuple(f for _, f, _ in codes), tuple(c for _, _, c in codes)
-    code_of, is_not, call, any_, map_ = operator.attrgetter("__code__"), operator.is_not, operator.call, any, map
-    flatten, key_error = itertools.chain.from_iterable, KeyError
+    moved = _quick_look(flat, codes)
+    harness = ("grader.", "the check module")  # what judges: no check patches it around a run
+    moved_in_harness = _quick_look([f for f in flat if f[0].startswith(harness)],
+                                   [c for c in codes if c[0].startswith(("the code of grader.", "the code of the check"))])
     spaces = [(label, thing if isinstance(thing, dict) else vars(thing), isinstance(thing, dict))
               for label, thing in (objects or {}).items()]
     kept_objects = [(label, space, dict(space), is_dict) for label, space, is_dict in spaces]
@@ -112,14 +101,6 @@ def seal(checks: tuple[types.ModuleType, ...] = (), plugins=None,
             for attr in ordered(names, key=str_):
                 if space.get(attr, missing) is not kept.get(attr, missing):
                     yield (f"{label}[{attr!r}]" if is_dict else f"{label}.{attr}"), space, kept, attr
-
-    def moved() -> bool:
-        try:
-            if any_(map_(is_not, flatten(map_(call, pickers, namespaces)), values)):
-                return True
-        except key_error:
-            return True
-        return any_(map_(is_not, map_(code_of, functions), function_codes))
 
     def changed() -> list[str]:
         found = []
@@ -157,4 +138,34 @@ def seal(checks: tuple[types.ModuleType, ...] = (), plugins=None,
                 for impl, function in impls:
                     impl.function = function
 
-    return changed, restore
+    return changed, restore, moved_in_harness
+
+
+def _quick_look(flat: list, codes: list) -> Callable[[], bool]:
+    """Whether any of ``flat``'s values or ``codes``' code objects was replaced, at C speed: one
+    itemgetter per namespace picks its values (KeyError: one was deleted), compared by identity."""
+    grouped: dict[int, tuple[object, list, list]] = {}
+    for _, _, namespace, attr, value in flat:
+        _, attrs, kept = grouped.setdefault(id(namespace), (namespace, [], []))
+        attrs.append(attr)
+        kept.append(value)
+    namespaces, pickers, values = [], [], []
+    for namespace, attrs, kept in grouped.values():
+        twice = 2 if len(attrs) == 1 else 1  # so that every itemgetter returns a tuple
+        namespaces.append(namespace)
+        pickers.append(operator.itemgetter(*attrs * twice))
+        values += kept * twice
+    namespaces, pickers, values = tuple(namespaces), tuple(pickers), tuple(values)
+    functions, function_codes = tuple(f for _, f, _ in codes), tuple(c for _, _, c in codes)
+    code_of, is_not, call, any_, map_ = operator.attrgetter("__code__"), operator.is_not, operator.call, any, map
+    flatten, key_error = itertools.chain.from_iterable, KeyError
+
+    def moved() -> bool:
+        try:
+            if any_(map_(is_not, flatten(map_(call, pickers, namespaces)), values)):
+                return True
+        except key_error:
+            return True
+        return any_(map_(is_not, map_(code_of, functions), function_codes))
+
+    return moved

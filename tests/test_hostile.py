@@ -8,11 +8,12 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
 
-from grader import batch, catalog, cgroups, messages, runner
+from grader import batch, catalog, cgroups, messages, reports, runner
 
 ROOT = catalog.KIT_ROOT
 SOLVED = (ROOT / "solutions" / "03_gather" / "gather.py").read_text()
@@ -265,7 +266,19 @@ atexit.register(forge)
 }
 HOSTILE.update({name: _gather(SEQUENTIAL, top=top) for name, top in FORGERIES.items()})
 # sequential fetches, then the loop's clock wound back to look concurrent and the probe's peak set
-IN_THE_LOOP = {"winds_the_clock_back": _gather(
+IN_THE_LOOP = {
+    # a patch that puts the real function back the moment the judge calls it: gone before any look after the check
+    "patch_undoes_itself": _gather(
+        """
+        def once(*args, **kwargs):
+            judge.ran_together = REAL
+        if len(items) == 50:  # a call whose timing is judged, in a check that judges nothing else
+            judge.ran_together = once
+        """
+        + SEQUENTIAL,
+        top="import grader.expect as judge\nREAL = judge.ran_together",
+    ),
+    "winds_the_clock_back": _gather(
     """
     loop = asyncio.get_running_loop()
     start, per_second = loop._LoopTimeEventLoop__now, loop._LoopTimeEventLoop__resolution_reciprocal
@@ -280,6 +293,38 @@ IN_THE_LOOP = {"winds_the_clock_back": _gather(
     """
 )}
 HOSTILE.update(IN_THE_LOOP)
+# graded on what their code does (sequential: not 0): what the check reads off the fetch it hands
+# out, set by hand (no delay, every call at once), plain sequential code to compare with, and
+# (below) a schedule drawn by hand
+AS_CODE = {
+    "sets_the_probes_numbers": _gather(
+        "fetch.delay = fetch._delay = lambda item: 0\nresults = [await fetch(item) for item in items]\n"
+        "fetch.peak = len(items)\nreturn results"
+    ),
+    "sequential": _gather(SEQUENTIAL),
+}
+# a stub for 03, and 01's module swaps the functions pytest runs for 03's checks
+SWAPS_CHECKS = (ROOT / "solutions" / "01_coroutines" / "coroutines.py").read_text() + """
+import sys
+_frame = sys._getframe()
+while _frame is not None and "item" not in _frame.f_locals:
+    _frame = _frame.f_back
+for _item in _frame.f_locals["item"].session.items:
+    if "03_gather" in _item.nodeid:
+        _item.obj = lambda *args, **kwargs: None
+"""
+# a probe event drawn from a kind the report cannot hash, and 60,000 more: the report of the class must still be written
+AS_CODE["draws_its_own_schedule"] = _gather(
+    """
+    from grader.probes import Event
+    results = [await fetch(item) for item in items]
+    probe = fetch.__closure__[0].cell_contents.__self__ if hasattr(fetch, "__closure__") else fetch
+    events, last = probe.events, probe.events[-1]
+    events.append(Event(("finish",), last.item, last.at, last.call))
+    events.extend(Event("start", "<b>x</b>" * 20 + str(n), 0.0, 99 + n) for n in range(60000))
+    return results
+    """
+)
 # Written by the "writes_outside" learner; each must be refused.
 TARGETS = {
     "kit_check": ROOT / "checks" / "03_gather" / "test_gather_checks.py",
@@ -292,7 +337,7 @@ def graded(tmp_path_factory):
     assert runner.jail_available(), f"no jail on this machine ({runner.jail_problem()}): hostile code would run as the grader"
     scratch = tmp_path_factory.mktemp("hostile")
     submissions, out = scratch / "class", scratch / "out"
-    sources = {**HOSTILE}
+    sources = {**HOSTILE, **AS_CODE}
     sources["writes_outside"] = _gather(
         f"""
         import pathlib
@@ -307,6 +352,10 @@ def graded(tmp_path_factory):
         shutil.copytree(ROOT / "solutions" / "01_coroutines", folder / "01_coroutines")
         (folder / "03_gather").mkdir()
         (folder / "03_gather" / "gather.py").write_text(source)
+    swapper = submissions / "swaps_checks_from_01"
+    shutil.copytree(ROOT / "exercises" / "03_gather", swapper / "03_gather")
+    (swapper / "01_coroutines").mkdir()
+    (swapper / "01_coroutines" / "coroutines.py").write_text(SWAPS_CHECKS)
     before = {name: hashlib.sha256(path.read_bytes()).hexdigest() for name, path in TARGETS.items()}
     for folder in [LEFT_IN_TMP.parent, *WORLD_WRITABLE]:
         (folder / LEFT_IN_TMP.name).unlink(missing_ok=True)
@@ -381,6 +430,30 @@ def test_patching_the_harness_is_named(graded):
 
 
 @pytest.mark.timeout(900)
+def test_numbers_set_on_the_fetch_it_was_given_change_nothing(graded):
+    """The learner gets a function that calls the check's probe, not the probe: setting delays and
+    a peak on it leaves the grade of the sequential code it is."""
+    _, results, _, _ = graded
+    assert results["sets_the_probes_numbers"].score("03_gather") == results["sequential"].score("03_gather") < 10
+
+
+def test_check_functions_swapped_from_another_exercise_are_put_back(graded):
+    _, results, _, _ = graded
+    messages_03 = [c.message for c in results["swaps_checks_from_01"].checks if c.exercise == "03_gather"]
+    assert all(m.startswith(messages.TAMPERED_START) for m in messages_03), messages_03[:2]
+
+
+def test_the_class_report_is_written_whatever_a_record_holds(graded, tmp_path):
+    """A schedule drawn by hand (an unhashable kind, 60,000 rows) is dropped, not drawn: the
+    reports of the whole class are written, and stay small."""
+    plan, results, _, _ = graded
+    reports.write_all(tmp_path, plan, list(results.values()), isolation={})
+    assert (tmp_path / "report.html").stat().st_size < 2_000_000
+    html = (tmp_path / "report.html").read_text()
+    assert "patch_undoes_itself: changed the grader while its checks ran: 03_gather" in html  # among the suspicious
+    assert all(f.stat().st_size < 500_000 for f in (tmp_path / "feedback").iterdir())
+
+
 @pytest.mark.parametrize("learner", [*FORGERIES, *IN_THE_LOOP])
 def test_forging_results_from_inside_the_check_is_named(graded, learner):
     """What the learner's code patched is named, undone, and voids the exercise."""
@@ -439,3 +512,20 @@ def test_no_check_file_is_left_for_learner_code_to_read(graded):
     _, results, _, _ = graded
     messages_03 = [c.message for c in results["finds_check_files"].checks if c.exercise == "03_gather"]
     assert messages_03 and all("found []" in m for m in messages_03), messages_03[:1]
+
+
+@pytest.mark.timeout(300)
+def test_code_that_never_lets_the_interpreter_go_is_stopped_without_its_records(tmp_path, monkeypatch):
+    """One long C computation holds the interpreter: no time limit inside the run can fire. The
+    grader stops a run whose records stop growing, and the other exercise is graded on its own."""
+    monkeypatch.setattr(runner, "STALL_LIMIT", 8.0)
+    folder = tmp_path / "class" / "holds_the_interpreter"
+    shutil.copytree(ROOT / "solutions" / "01_coroutines", folder / "01_coroutines")
+    (folder / "03_gather").mkdir()
+    (folder / "03_gather" / "gather.py").write_text(_gather("return sum(range(10 ** 15))"))
+    plan = batch.plan(ROOT, ["01", "03"])
+    started = time.monotonic()
+    (result,) = batch.grade(tmp_path / "class", tmp_path / "out", plan, jobs=1)
+    assert time.monotonic() - started < 120
+    assert result.score("01_coroutines") == _full(plan, "01_coroutines") and result.score("03_gather") == 0
+    assert any("without ending" in c.message for c in result.checks if c.exercise == "03_gather")
