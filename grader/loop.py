@@ -117,8 +117,7 @@ def run_coroutine(
     run = Run()
     loop = looptime.new_event_loop()
     loop.set_exception_handler(lambda _loop, context: _record_loop_error(run, context))
-    t0 = loop.time()
-    recorder = Recorder(files, clock=lambda: loop.time() - t0)
+    recorder = Recorder(files, clock=loop.time)  # a new looptime loop starts at 0: no start time kept for code to edit
     token = current_loop.set(loop)
     left = [budget]
     harness: set[asyncio.Task] = set()  # the harness's own tasks, never the learner's leaks
@@ -146,7 +145,7 @@ def run_coroutine(
                 loop.run_until_complete(waiter)
             except BudgetExceeded:
                 run.busy = True
-            run.loop_time = loop.time() - t0
+            run.loop_time = loop.time()
             if not task.done():
                 run.hung = not run.busy
                 run.ignored_cancel = bool(_drain(loop, {task}, left))
