@@ -195,6 +195,7 @@ def tracing() -> tuple:
 
 
 def restore_tracing(before: tuple) -> None:
+    """Put back what ``tracing()`` gave as ``before``: a tool added since is silenced and freed."""
     sys.settrace(before[0])
     sys.setprofile(before[1])
     for number, (was, now) in enumerate(zip(before[2:], tracing()[2:])):

@@ -414,8 +414,7 @@ def _judging_hooks():
         """Between a run of learner code and the check's judging: what the run replaced (a patch
         that would undo itself once it has fooled the judge) is undone, and voids the exercise."""
         if "moved" in guard and guard["moved"]():
-            judges = ("grader.", "the check module", "the code of grader.", "the code of the check module")
-            changed = [name for name in guard["changed"]() if name.startswith(judges)]
+            changed = [name for name in guard["changed"]() if tamper.judges(name)]
             guard["restore"]()
             raise CheckFailed(messages.TAMPERED.format(names=", ".join(changed[:5]) or "the grader"))
 

@@ -29,6 +29,12 @@ CODE = (types.FunctionType, types.BuiltinFunctionType, types.MethodType, type, s
         types.ModuleType)
 
 
+def judges(label: str) -> bool:
+    """Whether a name ``changed()`` gives is part of what judges: the grader and the check modules
+    (no check patches them around a run, as some patch the standard library)."""
+    return label.startswith(("grader.", "the check module", "the code of grader.", "the code of the check module"))
+
+
 def _watched(name: str) -> bool:
     return any(name == root or name.startswith(root + ".") for root in WATCHED)
 
@@ -74,9 +80,7 @@ def seal(checks: tuple[types.ModuleType, ...] = (), plugins=None,
                 if isinstance(value, types.FunctionType):
                     codes.append((f"the code of {label}.{attr}", value, value.__code__))
     moved = _quick_look(flat, codes)
-    harness = ("grader.", "the check module")  # what judges: no check patches it around a run
-    moved_in_harness = _quick_look([f for f in flat if f[0].startswith(harness)],
-                                   [c for c in codes if c[0].startswith(("the code of grader.", "the code of the check"))])
+    moved_in_harness = _quick_look([f for f in flat if judges(f[0])], [c for c in codes if judges(c[0])])
     spaces = [(label, thing if isinstance(thing, dict) else vars(thing), isinstance(thing, dict))
               for label, thing in (objects or {}).items()]
     kept_objects = [(label, space, dict(space), is_dict) for label, space, is_dict in spaces]
