@@ -128,18 +128,19 @@ def collect_plan(root: Path, only: list[str] | None = None) -> batch.Plan:
 
 def _loose(folder: Path, exercise: catalog.Exercise) -> Path | None:
     """A learner file uploaded without its NN_topic folder (Gradescope takes single files)."""
-    candidates = [
-        p for p in folder.rglob(exercise.filename)
-        if p.is_file() and not p.is_symlink() and not catalog.EXERCISE_DIR.match(p.parent.name)
-    ]
-    return min(candidates, key=lambda p: (len(p.parts), str(p)), default=None)
+    found = intake.files_named(folder, exercise.filename)
+    return next((p for p in found if not catalog.EXERCISE_DIR.match(p.parent.name)), None)
 
 
 def learner_files(plan: batch.Plan, folder: Path) -> tuple[dict[str, Path], dict[str, str], dict[str, str]]:
     """Each exercise's file, its source, and a one-line problem for what cannot be graded."""
     paths, sources, problems = {}, {}, {}
     for exercise in plan.exercises:
-        path = intake.module_of(folder, exercise) or _loose(folder, exercise)
+        try:
+            path = intake.module_of(folder, exercise) or _loose(folder, exercise)
+        except intake.IntakeError as error:
+            problems[exercise.name] = str(error)
+            continue
         if path is None:
             problems[exercise.name] = f"no {exercise.name}/{exercise.filename} in the submission"
             continue

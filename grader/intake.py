@@ -16,6 +16,7 @@ import tarfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Iterator
 
 from grader.catalog import Exercise
 
@@ -151,9 +152,15 @@ def unpack(entry: Entry, dest: Path, keep: tuple[str, ...] | None = (".py",)) ->
 
 
 def module_of(folder: Path, exercise: Exercise) -> Path | None:
-    """The learner's file for an exercise: the shallowest ``NN_topic/<module>.py`` under ``folder``
-    (at most DEPTH_LIMIT folders down; links are not followed)."""
-    level = [folder]
+    """The learner's file for an exercise: the shallowest ``NN_topic/<module>.py`` under ``folder``."""
+    return next((p for p in files_named(folder, exercise.filename) if p.parent.name == exercise.name), None)
+
+
+def files_named(folder: Path, name: str) -> Iterator[Path]:
+    """The plain files called ``name`` under ``folder``, shallowest first: at most DEPTH_LIMIT folders
+    down and ENTRY_LIMIT entries looked at (IntakeError past it), neither links nor hidden folders
+    (.git, .venv: never where the work is) followed."""
+    level, seen = [folder], 0
     for _ in range(DEPTH_LIMIT):
         below = []
         for here in level:
@@ -161,13 +168,16 @@ def module_of(folder: Path, exercise: Exercise) -> Path | None:
                 children = sorted(os.scandir(here), key=lambda e: e.name)
             except OSError:
                 continue
+            seen += len(children)
+            if seen > ENTRY_LIMIT:
+                raise IntakeError(f"the submission holds more than {ENTRY_LIMIT:,} files and folders; not graded")
             for child in children:
                 if child.is_dir(follow_symlinks=False):
-                    below.append(Path(child.path))
-                elif child.name == exercise.filename and here.name == exercise.name and child.is_file(follow_symlinks=False):
-                    return Path(child.path)
+                    if not child.name.startswith("."):
+                        below.append(Path(child.path))
+                elif child.name == name and child.is_file(follow_symlinks=False):
+                    yield Path(child.path)
         level = below
-    return None
 
 
 def read_module(path: Path) -> str:

@@ -339,3 +339,16 @@ def test_a_module_swapped_for_a_pipe_or_a_link_is_not_read(tmp_path):
         intake.read_module(pipe)
     with pytest.raises(intake.IntakeError, match="cannot be read"):
         intake.read_module(link)
+
+
+def test_a_folder_of_too_many_entries_is_one_line(tmp_path, monkeypatch):
+    """The module search looks at a bounded number of files and folders; hidden folders are skipped."""
+    monkeypatch.setattr(intake, "ENTRY_LIMIT", 50)
+    exercise = catalog.load(ROOT / "exercises" / "03_gather")
+    (tmp_path / ".venv" / "03_gather").mkdir(parents=True)
+    (tmp_path / ".venv" / "03_gather" / "gather.py").write_text(SOLUTION)
+    assert intake.module_of(tmp_path, exercise) is None
+    for number in range(60):
+        (tmp_path / f"junk{number}").mkdir()
+    with pytest.raises(intake.IntakeError, match="more than 50 files and folders"):
+        intake.module_of(tmp_path, exercise)
