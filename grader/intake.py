@@ -19,6 +19,7 @@ from pathlib import Path, PurePosixPath
 from typing import Iterator
 
 from grader.catalog import Exercise
+from grader.records import NotAPlainFile, read_plain_file
 
 ARCHIVES = (".zip", ".tar.gz", ".tgz", ".tar")
 MEMBER_LIMIT = 5 << 20  # bytes of one unpacked file
@@ -184,13 +185,11 @@ def read_module(path: Path) -> str:
     """The module's source; IntakeError if it is too large, not UTF-8, or no longer a plain file
     (swapped for a link, a named pipe or a device since it was found)."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        data = read_plain_file(path, MODULE_LIMIT + 1)
     except OSError as error:
         raise IntakeError(f"{path.name} cannot be read ({error.strerror})") from None
-    with os.fdopen(fd, "rb") as file:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise IntakeError(f"{path.name} is not a plain file; not graded")
-        data = file.read(MODULE_LIMIT + 1)
+    except NotAPlainFile:
+        raise IntakeError(f"{path.name} is not a plain file; not graded") from None
     if len(data) > MODULE_LIMIT:
         raise IntakeError(f"{path.name} is larger than {MODULE_LIMIT >> 20} MiB; not graded")
     try:

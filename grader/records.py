@@ -71,17 +71,27 @@ def read(path: Path, key: bytes | None = None) -> Iterator[Record]:
             continue
 
 
-def _read_regular_file(path: Path) -> bytes:
-    """The bytes of ``path`` if it is a plain file (at most READ_LIMIT of them), else nothing: learner
-    code may have swapped its records file for a named pipe, a device or a symlink."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError:
-        return b""
+class NotAPlainFile(Exception):
+    """A path that should hold a plain file holds something else."""
+
+
+def read_plain_file(path: Path, limit: int) -> bytes:
+    """At most ``limit`` bytes of ``path``, opened without following a link or waiting on a pipe;
+    OSError if it cannot be opened, NotAPlainFile if it is a named pipe, a device or a folder.
+    (Learner code may have swapped the file for one of those since it was made or found.)"""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     with os.fdopen(fd, "rb") as file:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return b""
-        return file.read(READ_LIMIT)
+            raise NotAPlainFile(path)
+        return file.read(limit)
+
+
+def _read_regular_file(path: Path) -> bytes:
+    """The bytes of ``path`` if it is a plain file (at most READ_LIMIT of them), else nothing."""
+    try:
+        return read_plain_file(path, READ_LIMIT)
+    except (OSError, NotAPlainFile):
+        return b""
 
 
 def final(path: Path, key: bytes | None = None) -> dict[str, Record]:
