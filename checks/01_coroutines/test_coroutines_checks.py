@@ -153,7 +153,7 @@ def judge_greeting(call: Call, wanted: str) -> None:
             "A coroutine gives its caller what it returns, like any function: end greet with "
             "`return f\"Hello, {name}!\"`.",
         )
-    if got != wanted:
+    if not expect.same(got, wanted):
         raise CheckFailed(
             f"Called {call.text}. It returned {short(got)}; expected exactly {wanted!r}.",
             "Build it from the name you were given: `f\"Hello, {name}!\"`.",
@@ -242,7 +242,7 @@ def judge_lookup(call: Call, find_name: Probe, user_id: int) -> Any:
             f"Called {call.text}. It looked the name up {len(calls)} times ({short(calls)}); once is enough.",
             "Await find_name once and keep the name in a variable: `name = await find_name(user_id)`.",
         )
-    if calls != [user_id]:
+    if not expect.same(calls, [user_id]):
         raise CheckFailed(
             f"Called {call.text}. It called find_name({calls[0]!r}); expected find_name({user_id!r}), "
             "for the user it was given."
@@ -263,7 +263,7 @@ def test_greet_user_greets_the_name_it_looked_up(learner):
                 f"Called {call.text}. It returned {got!r}: it greeted the user id, not the name. Expected {wanted!r}.",
                 "Greet the name that `await find_name(user_id)` returns.",
             )
-        if got != wanted:
+        if not expect.same(got, wanted):
             raise CheckFailed(
                 f"Called {call.text}, where find_name({user_id!r}) returns {NAMES[user_id]!r}. It returned "
                 f"{short(got)}; expected {wanted!r}, what greet gives for that name.",
@@ -471,7 +471,7 @@ def test_run_greeting_runs_greet_with_asyncio_run(learner):
     """run_greeting("Ada", 2), a plain function, runs greet on an event loop: "Hello, Ada!" after 2 s"""
     call = call_sync(learner, "run_greeting", "Ada", 2)
     judge_started_a_loop(call, learner)
-    if call.value != "Hello, Ada!":
+    if not expect.same(call.value, "Hello, Ada!"):
         raise CheckFailed(
             f"Called {call.text}. It returned {short(call.value)}; expected 'Hello, Ada!', the greeting "
             "that greet('Ada', 2) returns.",

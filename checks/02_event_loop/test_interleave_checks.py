@@ -585,7 +585,7 @@ def judge_crunch(call, process: Process, items: list[Any]) -> None:
             f"Called {call.text}. process was called with {short(process.calls)}; expected one call per item: "
             f"{short(items)}."
         )
-    if got != wanted:
+    if not expect.same(got, wanted):
         raise CheckFailed(
             f"Called {call.text}. It returned {short(got)}; expected the results of process(item) for each "
             f"item, in order: {short(wanted)}."
@@ -619,7 +619,7 @@ def test_crunch_lets_other_coroutines_run(learner):
     call = run(learner, "crunch", process, items)
     judge_crunch(call, process, items)
     empty = run(learner, "crunch", Process(), [])
-    if empty.result() != []:
+    if not expect.same(empty.result(), []):
         raise CheckFailed(f"Called {empty.text}. It returned {short(empty.result())}; expected [].")
 
 

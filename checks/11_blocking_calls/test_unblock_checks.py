@@ -50,6 +50,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
+from grader import expect
 from grader.blocking import Location, learner_location
 from grader.failure import CheckFailed
 from grader.learner import Call, short
@@ -910,7 +911,7 @@ def test_fetch_stock_lets_the_loop_run(learner):
     """3 fetch_stock calls at once, each page taking 1 s, take 1 s, and the loop keeps ticking"""
     call, _, server = run_fetch(learner, ["fig", "pear", "kiwi"], delay=1.0)
     got = call.result()
-    if got != [0, 7, 12]:
+    if not expect.same(got, [0, 7, 12]):
         raise CheckFailed(
             f"Called {call.text} (fig, pear, kiwi). They returned {short(got)}; expected [0, 7, 12].",
             SESSION,
@@ -1010,7 +1011,7 @@ def test_read_settings_reads_a_slow_file(learner, tmp_path):
     got = call.result()
     if not scene.pieces:
         raise CheckFailed(f"Called {call.text}. It never opened the file.", READ_FILE)
-    if got != SETTINGS or type(got) is not dict:
+    if not expect.same(got, SETTINGS):
         raise CheckFailed(
             f"Called {call.text}. It returned {short(got)}; expected {short(SETTINGS)}, what parse_settings makes "
             "of the file's whole text.",

@@ -42,7 +42,7 @@ from typing import Any, Self
 
 import pytest
 
-from grader import messages
+from grader import expect, messages
 from grader.blocking import Location, learner_location
 from grader.failure import CheckFailed, is_time_limit
 from grader.learner import error_text, short
@@ -802,7 +802,7 @@ def expect_counts(outcome: Outcome, expected: list[Any], what: str) -> None:
             if got is None or kind != "list"
             else None,
         )
-    if got != expected:
+    if not expect.same(got, expected):
         if sorted(_flat(got)) == sorted(_flat(expected)):
             raise CheckFailed(
                 f"Called {outcome.text}. It returned the right counts in the wrong order: {short(got)}, "
