@@ -94,6 +94,11 @@ def _read_regular_file(path: Path) -> bytes:
         return b""
 
 
+def count(path: Path, key: bytes | None = None) -> int:
+    """How many records ``path`` holds that ``read`` accepts."""
+    return sum(1 for _ in read(path, key))
+
+
 def final(path: Path, key: bytes | None = None) -> dict[str, Record]:
     """The last word on each check by node id: a result, or "collected" if it never reported.
 

@@ -362,7 +362,7 @@ def run_pytest(
         try:
             returncode, text, stalled = _watch(
                 [*prefix, *python, "-m", "pytest", *paths, *options], root, env, passed_fds, group, jailed, wall_limit,
-                record, STALL_LIMIT,
+                record, key, STALL_LIMIT,
             )
             stopped = _stopped_by(returncode, group, wall_limit, stalled)
         finally:
@@ -373,11 +373,11 @@ def run_pytest(
 
 def _watch(
     command: list[str], root: Path, env: dict, passed_fds: tuple, group: cgroups.Group | None,
-    jailed: int | None, wall_limit: float, record: Path, stall_limit: float,
+    jailed: int | None, wall_limit: float, record: Path, key: bytes | None, stall_limit: float,
 ) -> tuple[int | None, str, bool]:
-    """Run the child to its end, the wall-clock limit, or ``stall_limit`` s without a word in its
-    records file, then kill all it left; its exit code (None when stopped), its output, capped,
-    and whether it stalled."""
+    """Run the child to its end, the wall-clock limit, or ``stall_limit`` s without a new record
+    (signed with ``key``, when given: learner code can make the file grow, not add a record), then
+    kill all it left; its exit code (None when stopped), its output, capped, and whether it stalled."""
     child = subprocess.Popen(
         command, cwd=root, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         preexec_fn=functools.partial(_limit_child, group), pass_fds=passed_fds,
@@ -389,18 +389,15 @@ def _watch(
     reader.start()
     returncode: int | None = None
     stalled, start = False, time.monotonic()
-    size, heard = -1, start
+    counted, heard = -1, start
     try:
         while returncode is None and time.monotonic() - start < wall_limit:
             try:
                 returncode = child.wait(timeout=1.0)
             except subprocess.TimeoutExpired:
-                try:
-                    now_size = os.stat(record, follow_symlinks=False).st_size
-                except OSError:
-                    now_size = 0
-                if now_size != size:
-                    size, heard = now_size, time.monotonic()
+                count = records.count(record, key)
+                if count != counted:
+                    counted, heard = count, time.monotonic()
                 elif time.monotonic() - heard > stall_limit:
                     stalled = True
                     break
