@@ -27,6 +27,7 @@ ARCHIVE_LIMIT = 50 << 20  # bytes unpacked from one archive
 MODULE_LIMIT = 1 << 20  # bytes of one learner module: a bigger one is not graded
 ENTRY_LIMIT = 100_000  # members read from one archive: a million empty files would take minutes
 DECLARED_LIMIT = 1 << 30  # bytes of all members of a tar, kept or skipped: a compressed stream is read through
+HEADER_LIMIT = 64 << 10  # bytes of one GNU long-name or PAX header, which tarfile reads whole into memory
 DEPTH_LIMIT = 32  # folders deep: a module is found within it, and deeper archive members are refused
 NAME_LIMIT = 120  # characters of a learner id
 
@@ -114,9 +115,22 @@ def _unzip(archive: Path, dest: Path, keep: tuple[str, ...] | None) -> None:
                 out.write(source.read(MEMBER_LIMIT + 1)[:MEMBER_LIMIT])
 
 
+class _BoundedTarInfo(tarfile.TarInfo):
+    """A tar member whose long-name or PAX header is refused above HEADER_LIMIT bytes, before it is read
+    (a 1 MB upload held two 512 MiB names and made the grader itself use 1.6 GB)."""
+
+    def _proc_member(self, tarred):
+        if self.type in _LONG_HEADERS and self.size > HEADER_LIMIT:
+            raise IntakeError(f"archive has a member header of {self.size:,} bytes (more than {HEADER_LIMIT >> 10} KiB); not graded")
+        return super()._proc_member(tarred)
+
+
+_LONG_HEADERS = (tarfile.GNUTYPE_LONGNAME, tarfile.GNUTYPE_LONGLINK, tarfile.XHDTYPE, tarfile.XGLTYPE, tarfile.SOLARIS_XHDTYPE)
+
+
 def _untar(archive: Path, dest: Path, keep: tuple[str, ...] | None) -> None:
     total, declared, wanted = 0, 0, []
-    with tarfile.open(archive) as tarred:
+    with tarfile.open(archive, tarinfo=_BoundedTarInfo) as tarred:
         for member in _counted(tarred):
             _safe_name(member.name)
             if not (member.isfile() or member.isdir()):

@@ -311,12 +311,17 @@ def test_archives_too_deep_or_too_big_to_read_through_are_refused(tmp_path, monk
             info = tarfile.TarInfo(f"data/{number}.bin")
             info.size = 600 << 10
             tarred.addfile(info, io.BytesIO(bytes(info.size)))
+    for kind, name in [(tarfile.GNU_FORMAT, "longname"), (tarfile.PAX_FORMAT, "pax")]:  # headers read whole
+        with tarfile.open(submissions / f"{name}.tar.gz", "w:gz", format=kind) as tarred:
+            info = tarfile.TarInfo("a" * (intake.HEADER_LIMIT + 1))
+            tarred.addfile(info, io.BytesIO(b""))
     reasons = {}
     for entry in intake.entries(submissions):
         with pytest.raises(intake.IntakeError) as error:
             intake.unpack(entry, tmp_path / "unpacked" / entry.learner)
         reasons[entry.learner] = str(error.value)
     assert "folders deep" in reasons["deep"] and "more than" in reasons["bomb"], reasons
+    assert "member header of" in reasons["longname"] and "member header of" in reasons["pax"], reasons
     home = os.getcwd()
     with runner.scratch_folder("deep-") as deep:  # it removes what shutil.rmtree cannot on 3.11
         os.chdir(deep)
