@@ -17,6 +17,7 @@ from grader.records import Record
 from grader.runner import run_pytest, scratch_folder, secrets_of
 
 NO_RESULT = "no result (the run was killed or exited early)"
+PROBLEM_LIMIT = 300  # characters of a problem line (a file name or an error text in it is the learner's)
 GRADER_FAILED = "not graded: the grader failed on this submission ({error}); tell your instructor"
 INI = """[pytest]
 addopts = --import-mode=importlib
@@ -139,7 +140,7 @@ def collect(plan_: Plan, entry: intake.Entry, unpacked: Path) -> tuple[dict[str,
         problems["*"] = str(error)
     except Exception as error:  # noqa: BLE001  one submission the intake cannot handle must not stop the batch
         problems["*"] = GRADER_FAILED.format(error=f"{type(error).__name__}: {error}")
-    return sources, problems
+    return sources, {where: messages.printable(text, PROBLEM_LIMIT) for where, text in problems.items()}
 
 
 def key(plan_: Plan, sources: dict[str, str]) -> str:
@@ -171,7 +172,7 @@ def grade_learner(
                 again, stopped_in[exercise.name] = _run(plan_, sources, [exercise], hide)
                 by_check.update({(r.exercise, r.check): r for r in again.values() if r.exercise == exercise.name})
     except Exception as error:  # noqa: BLE001  one learner the grader cannot handle must not stop the batch
-        problems = {**problems, "*": GRADER_FAILED.format(error=f"{type(error).__name__}: {error}")}
+        problems = {**problems, "*": messages.printable(GRADER_FAILED.format(error=f"{type(error).__name__}: {error}"), PROBLEM_LIMIT)}
     result = LearnerResult(entry.learner, key(plan_, sources), problems=problems)
     for exercise in plan_.exercises:
         problem = problems.get(exercise.name) or problems.get("*") or _tampered(by_check, exercise)

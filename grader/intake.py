@@ -14,10 +14,12 @@ import shutil
 import stat
 import tarfile
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Iterator
 
+from grader import messages
 from grader.catalog import Exercise
 from grader.records import NotAPlainFile, read_plain_file
 
@@ -70,9 +72,7 @@ def entries(folder: Path) -> list[Entry]:
 def _ids(name: str, whole: str):
     """Learner ids for an entry, best first: its name, its whole file name, then numbered."""
     def printable(text: str) -> str:
-        text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")  # a name not in UTF-8
-        text = "".join(c if c.isprintable() else "?" for c in text)
-        return text if len(text) <= NAME_LIMIT else text[: NAME_LIMIT - 1] + "…"
+        return messages.printable(text.encode("utf-8", "surrogateescape").decode("utf-8", "replace"), NAME_LIMIT)
 
     yield printable(name)
     yield printable(whole)
@@ -160,9 +160,11 @@ def unpack(entry: Entry, dest: Path, keep: tuple[str, ...] | None = (".py",)) ->
     except IntakeError:
         shutil.rmtree(dest, ignore_errors=True)
         raise
-    except (OSError, zipfile.BadZipFile, tarfile.TarError, EOFError) as error:
+    except (OSError, zipfile.BadZipFile, tarfile.TarError, EOFError, RuntimeError, NotImplementedError, UnicodeError,
+            zlib.error) as error:  # RuntimeError: an encrypted zip; NotImplementedError: an unknown compression
         shutil.rmtree(dest, ignore_errors=True)
-        raise IntakeError(f"unreadable archive {entry.path.name}: {error}") from None
+        why = "it is password-protected" if "encrypted" in str(error) else f"{type(error).__name__}: {error}"
+        raise IntakeError(f"unreadable archive {entry.path.name}: {why}") from None
     return dest
 
 

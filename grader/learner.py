@@ -21,6 +21,7 @@ from grader.probes import Probe
 from grader.timeline import Mark, Span, render
 from grader.scan import blocking_calls
 
+TEXT_LIMIT = 2000  # characters of an exception's text looked at (a learner's can be megabytes)
 _repr = reprlib.Repr()
 _repr.maxstring = 40
 _repr.maxlist = 8
@@ -47,7 +48,7 @@ def _name_of(function: Callable) -> str:
 def error_text(error: BaseException) -> str:
     """``Kind: text`` of an exception, and for a TaskGroup's ExceptionGroup the first error inside it;
     the harness's own file paths (in a task's repr, say) are left out."""
-    text = re.sub(r"\S*[/\\]grader[/\\](\w+\.py)", r"\1", str(error)).rstrip(".")
+    text = re.sub(r"\S*[/\\]grader[/\\](\w+\.py)", r"\1", str(error)[:TEXT_LIMIT]).rstrip(".")
     said = f"{type(error).__name__}: {text}" if text else type(error).__name__
     inner = first_leaf(error)
     return f"{said}, holding {error_text(inner)}" if inner is not error else said
@@ -334,7 +335,7 @@ def load_module(path: Path, exercise: Exercise) -> ModuleType:
     except SyntaxError as error:
         del sys.modules[name]
         raise CheckFailed(
-            messages.SYNTAX_ERROR.format(file=path.name, line=error.lineno, msg=error.msg)
+            messages.SYNTAX_ERROR.format(file=path.name, line=error.lineno or "?", msg=error.msg)
         ) from None
     except KeyboardInterrupt:
         raise

@@ -138,6 +138,12 @@ STUCK_THREADS = (
     "(a worker waiting for something that never came); pytest stopped without waiting for it."
 )
 
+ESCAPED = (
+    "This check could not finish judging: {kind} came out of it{where}. Your code raised it, or handed back "
+    "an object that raises it when compared, iterated or printed. Return plain values, and let only "
+    "ordinary exceptions (subclasses of Exception) out."
+)
+SKIPPED = "Your code skipped this check (pytest.skip, or pytest's Skipped raised): a check cannot be skipped, so it fails."
 TAMPERED_START = "Your code changed "
 TAMPERED = (
     TAMPERED_START + "{names} while the checks ran. The checks rely on the grader, asyncio and the "
@@ -145,3 +151,10 @@ TAMPERED = (
 )
 
 NO_FORK = "os.fork is not allowed in a graded check: use asyncio, threads, or a process pool."
+
+
+def printable(text: str, limit: int) -> str:
+    """``text`` as one line a terminal, a CSV cell or a page shows as it is: every control or
+    unprintable character (escape sequences, newlines) a ``?``, at most ``limit`` characters."""
+    text = "".join(c if c.isprintable() else "?" for c in text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -237,14 +237,28 @@ def _fail_if_tampered(guard: dict, item: pytest.Item, report: pytest.TestReport)
         report.longrepr = LearnerMessage(guard["tainted"][exercise])
 
 
-def _message_for(excinfo: pytest.ExceptionInfo, item: pytest.Item) -> str | None:
-    """The learner-facing text of a failure, or None to keep pytest's own report."""
+def _message_for(excinfo: pytest.ExceptionInfo, item: pytest.Item, sandboxed: bool) -> str | None:
+    """The learner-facing text of a failure, or None to keep pytest's own report. In the sandbox,
+    anything else that escaped a check of learner code is one line: pytest's traceback would show
+    the hidden check's code, paths and parameters."""
     error = excinfo.value
     if isinstance(error, CheckFailed):
         return str(error)
-    if is_time_limit(error) and "learner" in getattr(item, "fixturenames", ()):
+    if "learner" not in getattr(item, "fixturenames", ()):
+        return None
+    if is_time_limit(error):
         return messages.REAL_TIMEOUT.format(limit=_timeout_of(item))
+    if sandboxed:
+        return messages.ESCAPED.format(kind=messages.printable(type(error).__name__, 60), where=_learner_line(excinfo, item))
     return None
+
+
+def _learner_line(excinfo: pytest.ExceptionInfo, item: pytest.Item) -> str:
+    """`` (at gather.py:12)``: the last line of the learner's file in the traceback, if any."""
+    learner = getattr(item, "funcargs", {}).get("learner")
+    files = getattr(learner, "files", frozenset())
+    lines = [entry for entry in excinfo.traceback if str(entry.path) in files]
+    return f" (at {Path(str(lines[-1].path)).name}:{lines[-1].lineno + 1})" if lines else ""
 
 
 def _timeout_of(item: pytest.Item) -> float:
@@ -313,7 +327,7 @@ def _judging_hooks():
     message_for, fail_if_tampered, sandboxed, end_leftovers = (
         _message_for, _fail_if_tampered, _in_sandbox, _end_leftover_processes)
     record, baseline, remove_sources, picture, limit = _record, _baseline, _remove_check_sources, Picture, MESSAGE_LIMIT
-    isinstance_, getattr_, timeout_of = isinstance, getattr, _timeout_of
+    isinstance_, getattr_, timeout_of, skipped = isinstance, getattr, _timeout_of, messages.SKIPPED
 
     def pytest_collection_finish(session: pytest.Session) -> None:
         import blockbuster  # noqa: F401  (it replaces builtins.dir when imported: before the baseline)
@@ -336,10 +350,12 @@ def _judging_hooks():
     def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         report = yield
         if call.excinfo is not None and report.failed:
-            text = message_for(call.excinfo, item)
+            text = message_for(call.excinfo, item, sandboxed(item.config))
             if text is not None:
                 report.longrepr = LearnerMessage(text)
                 report.sections = [s for s in report.sections if "stderr" not in s[0]]  # timeout stack dumps
+        if call.when == "call" and report.skipped and id(item) in guard["learner_tests"]:
+            report.outcome, report.longrepr = "failed", LearnerMessage(skipped)
         if call.when == "call" and "changed" in guard:
             fail_if_tampered(guard, item, report)
             if sandboxed(item.config):

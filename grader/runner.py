@@ -422,4 +422,13 @@ def _stopped_by(returncode: int | None, group: cgroups.Group | None, wall_limit:
                 "Python's interpreter go, such as one long computation in C), so the run was stopped")
     if returncode is None:
         return f"it was still running after {wall_limit:.0f} s, so the run was stopped"
+    if returncode < 0:
+        try:
+            name = signal.Signals(-returncode).name
+        except ValueError:
+            name = f"signal {-returncode}"
+        crash = " (a crash inside C code: ctypes, a too deep recursion)" if -returncode in (signal.SIGSEGV, signal.SIGBUS) else ""
+        return f"its process was ended by {name}{crash}"
+    if returncode == 2:  # pytest's "interrupted"
+        return "the run was interrupted (the code raised KeyboardInterrupt or called pytest.exit)"
     return None

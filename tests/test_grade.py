@@ -357,3 +357,24 @@ def test_a_folder_of_too_many_entries_is_one_line(tmp_path, monkeypatch):
         (tmp_path / f"junk{number}").mkdir()
     with pytest.raises(intake.IntakeError, match="more than 50 files and folders"):
         intake.module_of(tmp_path, exercise)
+
+
+def test_an_archive_it_cannot_read_gets_one_printable_line(tmp_path):
+    """An encrypted zip, and an unreadable archive whose name holds terminal escapes and a newline:
+    each is one problem line of plain characters, saying what is wrong, never that the grader failed."""
+    submissions = tmp_path / "class"
+    submissions.mkdir()
+    _zip(submissions / "locked.zip", [("01_coroutines/coroutines.py", "x = 1")])
+    data = bytearray((submissions / "locked.zip").read_bytes())
+    for header, flags in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):  # zipfile writes no encrypted member: mark it so
+        data[data.index(header) + flags] |= 0x1
+    (submissions / "locked.zip").write_bytes(bytes(data))
+    (submissions / "\x1b[2J\x1b[1;32mALL GRADED\x1b[0m\nx.zip").write_bytes(b"not a zip")
+    plan = batch.plan(ROOT, ["01"])
+    problems = {}
+    for number, entry in enumerate(intake.entries(submissions)):
+        _, problems[entry.learner] = batch.collect(plan, entry, tmp_path / "unpacked" / str(number))
+    texts = [found["*"] for found in problems.values()]
+    assert len(texts) == 2 and all(t.isprintable() and "grader failed" not in t for t in texts), texts
+    assert problems["locked"]["*"] == "unreadable archive locked.zip: it is password-protected"
+    assert any(t.startswith("unreadable archive ?[2J?[1;32mALL GRADED?[0m?x.zip: ") for t in texts), texts

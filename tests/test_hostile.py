@@ -152,6 +152,11 @@ HOSTILE = {
         """
         + SEQUENTIAL
     ),
+    "raises_system_exit": _gather("raise SystemExit(0)"),
+    "raises_keyboard_interrupt": _gather("raise KeyboardInterrupt"),
+    "skips_its_checks": _gather("import pytest\npytest.skip('nothing to see here')"),
+    "crashes_the_interpreter": _gather("import ctypes\nctypes.string_at(0)"),
+    "raises_megabytes": _gather("raise ValueError('x' * 15_000_000)"),
 }
 # Learner code that forges its own results from inside the check's process: each got a grade for
 # sequential code before the grader took a sealed baseline of what it relies on and refused
@@ -430,9 +435,34 @@ def test_patching_the_harness_is_named(graded):
 
 
 @pytest.mark.timeout(900)
+def test_what_escapes_a_check_is_one_line_of_the_learners_terms(graded):
+    """A BaseException out of the learner's code, a skip, a crash of the interpreter, 15 MB of
+    exception text: each check says what happened in one line, never pytest's traceback (the
+    hidden check's paths, code and parameters), and no limit is blamed that was not hit."""
+    _, results, _, _ = graded
+
+    def said(learner):
+        return [c.message for c in results[learner].checks if c.exercise == "03_gather"]
+
+    escaped = said("raises_system_exit")
+    assert escaped and all(m.startswith(("Called", "This check could not finish judging: SystemExit")) for m in escaped), escaped
+    assert any(m.startswith("This check could not finish judging: SystemExit came out of it (at gather.py:") for m in escaped)
+    shown = "\n".join(escaped + said("raises_megabytes") + said("skips_its_checks"))
+    assert "test_gather_checks" not in shown and "grader/" not in shown and "def test_" not in shown, shown[:2000]
+    skipped = said("skips_its_checks")
+    assert skipped and all(m == messages.SKIPPED or "Skipped" in m for m in skipped), skipped
+    assert {c.outcome for c in results["skips_its_checks"].checks if c.exercise == "03_gather"} == {"failed"}
+    assert all("interrupted (the code raised KeyboardInterrupt" in m for m in said("raises_keyboard_interrupt"))
+    assert all("SIGSEGV (a crash inside C code" in m for m in said("crashes_the_interpreter"))
+    huge = said("raises_megabytes")
+    assert all(len(m) <= 2000 and "real time" not in m for m in huge), [m[:200] for m in huge]
+
+
+@pytest.mark.timeout(900)
 def test_numbers_set_on_the_fetch_it_was_given_change_nothing(graded):
     """The learner gets a function that calls the check's probe, not the probe: setting delays and
-    a peak on it leaves the grade of the sequential code it is."""
+    a peak on that function leaves the grade of the sequential code it is. (Code that digs the
+    probe out of the function's closure still can: see README, "Not closed yet".)"""
     _, results, _, _ = graded
     assert results["sets_the_probes_numbers"].score("03_gather") == results["sequential"].score("03_gather") < 10
 
@@ -539,3 +569,20 @@ def test_code_that_never_lets_the_interpreter_go_is_stopped_without_its_records(
     for result in results:
         assert result.score("01_coroutines") == _full(plan, "01_coroutines") and result.score("03_gather") == 0
         assert any("without ending" in c.message for c in result.checks if c.exercise == "03_gather"), result.learner
+
+
+def test_a_plain_function_that_skips_or_exits_fails_its_checks_in_one_line(tmp_path):
+    """01's run_greeting is called outside any loop: a pytest.skip or a SystemExit from it gets out of
+    the check. The check fails (never "skipped", never pytest's traceback); the other checks stand."""
+    solved = (ROOT / "solutions" / "01_coroutines" / "coroutines.py").read_text()
+    for learner, line in [("skips", "import pytest; pytest.skip('no')"), ("exits", "raise SystemExit(3)")]:
+        folder = tmp_path / "class" / learner / "01_coroutines"
+        folder.mkdir(parents=True)
+        (folder / "coroutines.py").write_text(
+            solved.replace("def run_greeting(name, delay):\n", f"def run_greeting(name, delay):\n    {line}\n"))
+    plan = batch.plan(ROOT, ["01"])
+    results = {r.learner: r for r in batch.grade(tmp_path / "class", tmp_path / "out", plan, jobs=2)}
+    for learner, wanted in [("skips", messages.SKIPPED), ("exits", "This check could not finish judging: SystemExit")]:
+        failed = {c.check: c.message for c in results[learner].checks if c.outcome != "passed"}
+        assert set(failed) == {"test_run_greeting_runs_greet_with_asyncio_run", "test_run_greeting_closes_its_event_loop"}, failed
+        assert all(m.startswith(wanted) and "test_coroutines_checks" not in m for m in failed.values()), failed
