@@ -12,6 +12,8 @@ import contextlib
 import functools
 import multiprocessing
 import os
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 
 from grader.failure import CheckFailed
@@ -30,6 +32,26 @@ spec.loader.exec_module(module)
 """
 LIMIT = 5.0  # seconds of loop time before a call counts as stuck (yours take well under 0.1 s)
 PRIMES_BELOW = {9000: 1117, 2000: 303, 5000: 669, 3000: 430, 1000: 168}
+HANG_CAUSES = (
+    "a job that never ends in a worker process (count_primes is given: hand the pool count_primes itself, "
+    "not a function of your own whose loop may never finish)",
+    "a future that nothing ever completes",
+    "a missing await",
+)
+WITH_BLOCK = (
+    "`with ProcessPoolExecutor(max_workers=workers) as pool:` around the loop over the batches, and "
+    "`await crunch_all(batch, pool)` inside it."
+)
+
+
+def default_workers():
+    """How many processes ProcessPoolExecutor() starts when it is not told: one per CPU."""
+    return (getattr(os, "process_cpu_count", None) or os.cpu_count)() or 1
+
+
+# crunch_batches is asked for a number of workers that differs from the default: a pool that
+# ignores `workers` shows it on every machine
+WORKERS = 3 if default_workers() != 3 else 4
 
 
 def check(condition, text, saw, expected, advice=None):
@@ -67,6 +89,8 @@ def watching(learner):
         "here": [],
         "workers": [],
         "waiting": [],  # at each job sent: the earlier jobs of its pool not done yet
+        "max_workers": [],  # of each pool made
+        "frozen": [],  # at each shutdown(wait=True) on the loop's thread: its jobs not done yet
         "on_submit": lambda: None,
     }
     module = learner.module
@@ -77,6 +101,7 @@ def watching(learner):
         ProcessPoolExecutor.shutdown,
     )
     test_pid = os.getpid()
+    loop_thread = threading.get_ident()
 
     # a worker process runs a copy of it too: it notes only the calls made in this process
     def count_primes(limit):
@@ -102,22 +127,23 @@ def watching(learner):
             init(pool, *args, **kwargs)
         seen["pools"].append(pool)
         seen["workers"].append(pool._processes)  # the pool forgets it when shut down
+        seen["max_workers"].append(pool._max_workers)
 
     def watched_submit(pool, fn, /, *args, **kwargs):
-        # submit(functools.partial(count_primes, n)) too
-        while isinstance(fn, functools.partial):
-            fn, args = fn.func, fn.args + args
         seen["on_submit"]()
         seen["waiting"].append(sum(1 for p, _, earlier in seen["jobs"] if p is pool and not earlier.done()))
         with pool_bookkeeping():
             future = submit(pool, fn, *args, **kwargs)
-        seen["jobs"].append((pool, args, future))
+        seen["jobs"].append((pool, job_numbers(fn, args), future))
         return future
 
     def watched_shutdown(pool, wait=True, *, cancel_futures=False):
         seen["shutdowns"].append(pool)
-        if all(future.done() for p, _, future in seen["jobs"] if p is pool):
+        out = sum(1 for p, _, future in seen["jobs"] if p is pool and not future.done())
+        if not out:
             wait = False  # nothing left to wait for but the workers' exit: the test waits for that
+        elif wait and threading.get_ident() == loop_thread:
+            seen["frozen"].append(out)  # the loop's thread waits here until those jobs are done
         with pool_bookkeeping():
             return shutdown(pool, wait=wait, cancel_futures=cancel_futures)
 
@@ -135,12 +161,25 @@ def watching(learner):
             ProcessPoolExecutor.submit,
             ProcessPoolExecutor.shutdown,
         ) = init, submit, shutdown
+        deadline = time.monotonic() + 1.0
         for pool, workers in zip(seen["pools"], seen["workers"]):
             shutdown(pool, wait=False, cancel_futures=True)
             for process in list(workers.copy().values()):
-                process.join(2.0)  # a job that never ends is stopped here
+                # a job that never ends is stopped here
+                process.join(max(0.0, deadline - time.monotonic()))
                 if process.is_alive():
                     process.kill()
+                    process.join(1.0)
+
+
+def job_numbers(fn, args):
+    """The numbers a job computes: its first argument, also through functools.partial
+    (submit(partial(count_primes, n))) and for a chunk of executor.map (every item of it)."""
+    while isinstance(fn, functools.partial):
+        fn, args = fn.func, fn.args + args
+    if getattr(fn, "__name__", None) == "_process_chunk" and len(args) == 2 and isinstance(args[1], tuple):
+        return [item[0] for item in args[1] if item]
+    return list(args[:1])
 
 
 def run_crunch_all(learner, numbers):
@@ -176,7 +215,9 @@ def run_crunch_all(learner, numbers):
         seen["jobs"].clear()
         seen["waiting"].clear()
         text = f"crunch_all({numbers}, executor)"
-        call = learner.run_scenario("crunch_all", scenario, text=text, limit=LIMIT)
+        call = learner.run_scenario(
+            "crunch_all", scenario, text=text, limit=LIMIT, hang_causes=HANG_CAUSES
+        )
         return call, seen, executor, len(ticks)
 
 
@@ -209,7 +250,7 @@ def test_crunch_all_computes_in_worker_processes(learner):
         f"Hand each number to the executor you are given: {GATHER}",
     )
     sent = sorted(
-        args[0] for pool, args, _ in seen["jobs"] if pool is executor and args
+        n for pool, job, _ in seen["jobs"] if pool is executor for n in job
     )
     check(
         sent == sorted(numbers),
@@ -250,26 +291,52 @@ def test_crunch_all_keeps_the_event_loop_free(learner):
     )
 
 
-def test_crunch_batches_uses_one_pool_and_shuts_it_down(learner):
-    """crunch_batches crunches every batch through one pool, shut down before it returns"""
-    batches = [[3000, 1000], [2000], [5000, 9000]]
+def run_crunch_batches(learner, batches, workers):
+    """crunch_batches(batches, workers), and a heartbeat task on the same loop: it wakes up each
+    time a job is sent to a pool and counts a tick if crunch_batches is still running."""
+    ticks = []
+    running = [False]
 
     async def scenario(crunch_batches):
-        # with a timer due every 1 ms, the loop's virtual clock moves in small steps
+        loop = asyncio.get_running_loop()
+        sent = asyncio.Event()
+        seen["on_submit"] = lambda: loop.call_soon_threadsafe(sent.set)
+
         async def heartbeat():
+            while True:
+                await sent.wait()
+                sent.clear()
+                if running[0]:
+                    ticks.append(loop.time())
+
+        # with a timer due every 1 ms, the loop's virtual clock moves in small steps
+        async def clock():
             while True:
                 await asyncio.sleep(0.001)
 
-        beat = asyncio.create_task(heartbeat())
+        beats = [asyncio.create_task(heartbeat()), asyncio.create_task(clock())]
+        running[0] = True
         try:
-            return await crunch_batches(batches, 2)
+            return await crunch_batches(batches, workers)
         finally:
-            beat.cancel()
+            running[0] = False
+            for beat in beats:
+                beat.cancel()
 
     with watching(learner) as seen:
-        text = f"crunch_batches({batches}, 2)"
-        call = learner.run_scenario("crunch_batches", scenario, text=text, limit=LIMIT)
-        got = call.result()
+        text = f"crunch_batches({batches}, {workers})"
+        call = learner.run_scenario(
+            "crunch_batches", scenario, text=text, limit=LIMIT, hang_causes=HANG_CAUSES
+        )
+        return call, seen, len(ticks)
+
+
+def test_crunch_batches_uses_one_pool_and_shuts_it_down(learner):
+    """crunch_batches crunches every batch through one pool of `workers` processes, shut down before it returns"""
+    batches = [[3000, 1000], [2000], [5000, 9000]]
+    call, seen, _ = run_crunch_batches(learner, batches, WORKERS)
+    text = call.text
+    got = call.result()
     expected = [[PRIMES_BELOW[n] for n in batch] for batch in batches]
     check(
         got == expected,
@@ -282,8 +349,15 @@ def test_crunch_batches_uses_one_pool_and_shuts_it_down(learner):
         text,
         f"It created {len(seen['pools'])} ProcessPoolExecutors",
         "exactly 1, used for every batch",
-        "`with ProcessPoolExecutor(max_workers=workers) as pool:` around the loop over the batches, and "
-        "`await crunch_all(batch, pool)` inside it.",
+        WITH_BLOCK,
+    )
+    made = seen["max_workers"][0]
+    check(
+        made == WORKERS,
+        text,
+        f"Its pool has {made} worker processes (ProcessPoolExecutor() with no max_workers starts one per CPU)",
+        f"`workers`, {WORKERS}: the caller decides how many processes compute",
+        "Create it with `ProcessPoolExecutor(max_workers=workers)`.",
     )
     check(
         seen["pools"][0] in seen["shutdowns"],
@@ -292,3 +366,63 @@ def test_crunch_batches_uses_one_pool_and_shuts_it_down(learner):
         "the pool shut down before crunch_batches returns",
         "A `with ProcessPoolExecutor(...) as pool:` block shuts the pool down when it ends.",
     )
+
+
+def test_crunch_batches_awaits_every_result_before_the_pool_shuts_down(learner):
+    """crunch_batches keeps the event loop free: it awaits every result inside the pool's `with` block"""
+    batches = [[5000, 1000], [9000, 3000, 2000]]
+    call, seen, ticks = run_crunch_batches(learner, batches, 2)
+    call.result()
+    check(
+        not seen["frozen"],
+        call.text,
+        f"It shut its pool down (shutdown(wait=True), which is what the end of a `with` block calls) while "
+        f"{seen['frozen'][0] if seen['frozen'] else 0} job(s) were still running: shutdown(wait=True) blocks "
+        "until they finish, and the event loop was frozen meanwhile",
+        "every result awaited inside the `with` block, before it ends",
+        "Don't only submit the jobs inside the block and read their results after it: " + WITH_BLOCK,
+    )
+    check(
+        ticks > 0,
+        call.text,
+        "A heartbeat task on the same loop never got to run while its jobs were out: the loop was frozen",
+        "the loop to run other tasks while the workers compute",
+        "Await the jobs (through crunch_all), don't wait for them with future.result(), executor.map or "
+        "the end of a `with` block: " + WITH_BLOCK,
+    )
+
+
+def test_crunch_batches_lets_an_error_out_and_still_shuts_down(learner):
+    """crunch_batches lets the ValueError of count_primes(-1) out, and still shuts its pool down"""
+    batches = [[3000, 1000], [-1]]
+    call, seen, _ = run_crunch_batches(learner, batches, 2)
+    error = call.run.error
+    check(
+        error is not None,
+        call.text,
+        f"It returned {call.run.value!r} instead of raising: the ValueError of count_primes(-1) was swallowed",
+        "that ValueError to come out of crunch_batches",
+        "Let it out: don't catch it, and don't gather with return_exceptions=True "
+        "(awaiting a job re-raises the exception it raised in the worker).",
+    )
+    if not holds(error, ValueError):
+        call.result()  # says what it raised instead, and where
+    check(
+        len(seen["pools"]) == 1 and seen["pools"][0] in seen["shutdowns"],
+        call.text,
+        "The ValueError of count_primes(-1) came out, but "
+        + ("its pool was never shut down: its worker processes stay alive" if len(seen["pools"]) == 1
+           else f"it created {len(seen['pools'])} ProcessPoolExecutors"),
+        "one pool, shut down also when a batch raises",
+        "A `with ProcessPoolExecutor(max_workers=workers) as pool:` block shuts the pool down however it "
+        "ends, also after an exception (so does pool.shutdown() in a `finally:`).",
+    )
+
+
+def holds(error, kind):
+    """``error`` is a ``kind``, or an exception group (a TaskGroup's) holding one."""
+    if isinstance(error, kind):
+        return True
+    if isinstance(error, BaseExceptionGroup):
+        return any(holds(inner, kind) for inner in error.exceptions)
+    return False
