@@ -8,7 +8,9 @@ knows to the digit what your measurements must say.
 """
 
 import asyncio
+import inspect
 import threading
+import time
 import traceback
 from contextlib import contextmanager
 
@@ -30,6 +32,11 @@ ZERO = (
     "asyncio.run. Both read `clock`."
 )
 REPORT = "sync 3.500 s, async 2.000 s, speed-up 1.75x, time saved 42.9%"
+FORMULAS = (
+    "speed-up = sync_seconds / async_seconds; time saved = (sync_seconds - async_seconds) / sync_seconds "
+    "* 100; times to 3 decimals, speed-up to 2, time saved to 1."
+)
+SHORT = 0.0026  # not a whole number of milliseconds: a rounded measurement shows
 
 
 class Clock:
@@ -40,8 +47,10 @@ class Clock:
     def __init__(self):
         self.blocked = 0.0
         self.loops = []  # every event loop of the test starts at loop time 0
+        self.reads = 0  # how often your code read it
 
     def __call__(self):
+        self.reads += 1
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
@@ -181,6 +190,34 @@ def test_measure_sync_reads_the_given_clock(learner):
             f"It returned {got!r}; expected ('the report', 2.5).",
             "`start = clock()`, `result = run()`, `return result, clock() - start`: the clock you are given, not time.time().",
         )
+    clock = Clock()
+
+    def short_run():
+        clock.blocked += SHORT
+        return "the report"
+
+    got = call_plain(learner, "measure_sync", short_run, clock)
+    not_rounded(f"measure_sync(run, clock), where run() takes {SHORT} s on clock", got)
+
+
+def not_rounded(text, got):
+    """got must be ('the report', SHORT): the difference of two readings, as it is."""
+    seconds = got[1] if isinstance(got, (tuple, list)) and len(got) == 2 else None
+    if isinstance(seconds, (int, float)) and abs(seconds - SHORT) < 1e-9:
+        return
+    rounded = isinstance(seconds, (int, float)) and any(
+        abs(seconds - round(SHORT, decimals)) < 1e-9 for decimals in range(4)
+    )
+    raise CheckFailed(
+        f"Called {text}. It returned {got!r}; expected ('the report', {SHORT}) (to within a nanosecond)"
+        + (
+            f": {seconds:g} s is the measured time, rounded. A speed-up computed from it is then "
+            "computed from a rounded number."
+            if rounded
+            else "."
+        ),
+        "Return the difference as it is, `clock() - start`; round only when printing (speedup_report).",
+    )
 
 
 def test_measure_async_times_the_await(learner):
@@ -205,6 +242,58 @@ def test_measure_async_times_the_await(learner):
             "`start = clock()`, `result = await run()`, `return result, clock() - start`: the time passes during "
             "the await, not when run() creates the coroutine.",
         )
+    if not clock.reads:
+        raise CheckFailed(
+            f"Called {call.text}. It returned {got!r} but never called the clock it was given: it timed on "
+            "another clock that happened to agree here (the event loop's own loop.time()?). In a benchmark "
+            "the clock handed in is time.perf_counter, in a test a fake; either way it is the one to read.",
+            "`start = clock()`, `result = await run()`, `return result, clock() - start`.",
+        )
+    clock = Clock()
+    short_work = Probe("work", delay=SHORT, result=lambda _item: "the report")
+    call = learner.run("measure_async", lambda: short_work("job"), clock)
+    not_rounded(
+        f"measure_async(run, clock), where awaiting run() takes {SHORT} s",
+        call.result(),
+    )
+
+
+def test_measure_clock_defaults_to_perf_counter(learner):
+    """Without a clock, measure_sync and measure_async time with time.perf_counter"""
+    sync_got = call_plain(learner, "measure_sync", lambda: "the report")
+    work = Probe("work", delay=0.0, result=lambda _item: "the report")
+    async_got = learner.run("measure_async", lambda: work("job")).result()
+    for name, got in (("measure_sync", sync_got), ("measure_async", async_got)):
+        if (
+            not isinstance(got, (tuple, list))
+            or len(got) != 2
+            or got[0] != "the report"
+        ):
+            raise CheckFailed(
+                f"Called {name}(run), without a clock. It returned {got!r}; expected ('the report', the "
+                "seconds it took on the default clock).",
+                "`start = clock()`, do the work, `return result, clock() - start`.",
+            )
+    for name in ("measure_sync", "measure_async"):
+        clock = inspect.signature(learner.function(name)).parameters.get("clock")
+        default = clock.default if clock is not None else None
+        if default is time.perf_counter:
+            continue
+        found = (
+            "time.time"
+            if default is time.time
+            else "time.monotonic"
+            if default is time.monotonic
+            else "nothing (clock is required)"
+            if clock is None or default is inspect.Parameter.empty
+            else repr(default)
+        )
+        raise CheckFailed(
+            f"Looked at {name}'s signature: clock defaults to {found}; expected time.perf_counter, the clock "
+            "made for durations (monotonic, with the highest resolution available). time.time is the wall "
+            "clock: the system may set it while you measure, and on some systems it moves in steps of 16 ms.",
+            f"`def {name}(run, clock=time.perf_counter)`.",
+        )
 
 
 def test_speedup_report_states_the_figures(learner):
@@ -213,8 +302,42 @@ def test_speedup_report_states_the_figures(learner):
     if got != REPORT:
         raise CheckFailed(
             f"Called speedup_report(3.5, 2.0). It returned {got!r}; expected {REPORT!r}.",
-            "speed-up = sync_seconds / async_seconds; time saved = (sync_seconds - async_seconds) / sync_seconds "
-            "* 100; times to 3 decimals, speed-up to 2, time saved to 1.",
+            FORMULAS,
+        )
+
+
+def test_speedup_report_of_a_slower_async_run(learner):
+    """speedup_report(0.004, 0.005): async was slower, speed-up 0.80x, time saved -25.0%"""
+    wanted = "sync 0.004 s, async 0.005 s, speed-up 0.80x, time saved -25.0%"
+    got = call_plain(learner, "speedup_report", 0.004, 0.005)
+    if got != wanted:
+        why = (
+            ": async took longer, so it saved less than nothing. The time saved is negative (no abs(), no max(0, ...))"
+            if isinstance(got, str) and got.endswith("time saved 25.0%")
+            else ""
+        )
+        raise CheckFailed(
+            f"Called speedup_report(0.004, 0.005). It returned {got!r}; expected {wanted!r}{why}.",
+            FORMULAS,
+        )
+
+
+def test_speedup_report_rounds_only_when_printing(learner):
+    """speedup_report(0.0104, 0.0026) says speed-up 4.00x, not the 3.33x of the rounded 0.010 / 0.003"""
+    wanted = "sync 0.010 s, async 0.003 s, speed-up 4.00x, time saved 75.0%"
+    got = call_plain(learner, "speedup_report", 0.0104, 0.0026)
+    if got != wanted:
+        why = (
+            ": the speed-up and time saved were computed from the times rounded to the millisecond "
+            "(0.010 / 0.003 = 3.33), not from the measured 0.0104 and 0.0026"
+            if isinstance(got, str) and ("3.33x" in got or "70.0%" in got)
+            else ""
+        )
+        raise CheckFailed(
+            f"Called speedup_report(0.0104, 0.0026). It returned {got!r}; expected {wanted!r}{why}.",
+            "Compute from the numbers you are given and round only in the f-string: "
+            '`f"{sync_seconds:.3f} s"`, `f"{speedup:.2f}x"`, `f"{saved:.1f}%"`. '
+            + FORMULAS,
         )
 
 
