@@ -14,6 +14,7 @@ from contextlib import contextmanager
 
 from grader.failure import CheckFailed
 from grader.probes import Probe
+from grader.timeline import Span, render
 
 LOCK = (
     "Hold one asyncio.Lock, shared by all payments, from the read through the check to the "
@@ -138,6 +139,24 @@ def test_pay_all_never_overdraws(learner):
         )
 
 
+def test_pay_all_pays_down_to_zero(learner):
+    """payments of 40 and 60 from 100 are both paid: a balance that covers the amount exactly is enough"""
+    ledger = Ledger({"dee": 100})
+    call, got = run_payments(learner, ledger, [("dee", 40), ("dee", 60)])
+    if got == [True, False] and ledger.balances["dee"] == 60:
+        raise CheckFailed(
+            f"Called {call.text}. It returned {got} and left dee with 60: the payment of 60 was declined, "
+            "though the balance it read, 60, covers it exactly. Expected [True, True] and 0 left.",
+            "Decline only when the balance is less than the amount: `if balance < amount: return False`.",
+        )
+    if got != [True, True] or ledger.balances["dee"] != 0:
+        raise CheckFailed(
+            f"Called {call.text}. It returned {got} and left dee with {ledger.balances['dee']}; "
+            "expected [True, True] (100 - 40 - 60) and 0 left.",
+            LOCK,
+        )
+
+
 def test_pay_all_notifies_outside_the_lock(learner):
     """3 payments of 10 from 100 take 9 s: reads and writes one at a time, receipts overlapping"""
     ledger = Ledger({"cy": 100})
@@ -178,6 +197,59 @@ def test_fetch_statements_respects_the_limit(learner):
             f"{call.loop_time:g} s; expected exactly 2 at a time, done in 3 s.",
             "Make one `asyncio.Semaphore(limit)`, start every fetch at once, and wrap each in "
             "`async with semaphore:`.",
+        )
+
+
+def test_fetch_statements_takes_a_free_place_at_once(learner):
+    """limit 2, ann's statement takes 3 s and the others 1 s: cy starts at 1 s and dee at 2 s, all done in 3 s"""
+    delays = {"ann": 3.0, "bob": 1.0, "cy": 1.0, "dee": 1.0}
+    fetch_statement = Probe(
+        "fetch_statement",
+        delay=delays.__getitem__,
+        result=lambda a: f"statement of {a}",
+    )
+    call = learner.run("fetch_statements", fetch_statement, list(delays), 2)
+    got = call.result()
+    expected = [f"statement of {a}" for a in delays]
+    if got != expected:
+        raise CheckFailed(
+            f"Called {call.text}. It returned {got!r}; expected {expected!r}."
+        )
+    starts = {e.item: e.at for e in fetch_statement.events if e.kind == "start"}
+    times = sorted({e.at for e in fetch_statement.events})
+    for at in (
+        times
+    ):  # after everything that happened at `at`: a place free, an account waiting?
+        running = [
+            e.item
+            for e in fetch_statement.events
+            if e.kind == "start"
+            and e.at <= at + 1e-9
+            and not any(
+                f.item == e.item and f.kind != "start" and f.at <= at + 1e-9
+                for f in fetch_statement.events
+            )
+        ]
+        waiting = [a for a in delays if starts.get(a, float("inf")) > at + 1e-9]
+        if len(running) < 2 and waiting:
+            later = waiting[0]
+            raise CheckFailed(
+                f"Called {call.text}. At {at:g} s of loop time only {len(running)} of 2 statements were "
+                f"being fetched while {waiting} still waited: fetch_statement({later!r}) started only at "
+                f"{starts.get(later, float('nan')):g} s. It took {call.loop_time:g} s; expected 3 s (cy "
+                "starts at 1 s when bob's place frees, dee at 2 s). Fetching in batches makes every batch "
+                "wait for its slowest fetch, ann's 3 s.",
+                "Start every fetch at once, each inside `async with semaphore:`: the semaphore lets the "
+                "next one in the moment a place frees.",
+                call.schedule(),
+            )
+    if fetch_statement.peak > 2 or abs(call.loop_time - 3.0) > 1e-6:
+        raise CheckFailed(
+            f"Called {call.text}. Up to {fetch_statement.peak} fetches ran at once and it took "
+            f"{call.loop_time:g} s; expected at most 2 at a time, done in 3 s.",
+            "Make one `asyncio.Semaphore(limit)`, start every fetch at once, and wrap each in "
+            "`async with semaphore:`.",
+            call.schedule(),
         )
 
 
@@ -244,3 +316,67 @@ def test_open_branch_starts_everyone_together(learner):
             "Each teller: `await log_in(name)`, `await doors_open.wait()`, `await serve(name)`; "
             "`doors_open.set()` once `await open_doors()` has returned.",
         )
+
+
+def test_open_branch_lets_a_late_teller_start_at_once(learner):
+    """ann logs in in 0.5 s and starts serving when the doors open (2.5 s); bob logs in at 4 s and starts at once"""
+    log_in = Probe("log_in", delay={"ann": 0.5, "bob": 4.0}.__getitem__)
+    serve = Probe("serve", delay=1.0, result=lambda t: f"{t} served")
+
+    async def open_doors():
+        await asyncio.sleep(2.5)
+
+    call = learner.run(
+        "open_branch",
+        log_in,
+        open_doors,
+        serve,
+        ["ann", "bob"],
+        limit=60,
+        hang_causes=(
+            (
+                "bob logged in at 4 s, after the doors had opened at 2.5 s, and waited for a signal that "
+                "was already gone: an Event stays set (don't clear() it), so a late `await doors_open.wait()` "
+                "returns at once"
+            ),
+        ),
+    )
+    got = call.result()
+    if got != ["ann served", "bob served"]:
+        raise CheckFailed(
+            f"Called {call.text}. It returned {got!r}; expected ['ann served', 'bob served']."
+        )
+    serves = {e.item: e.at for e in serve.events if e.kind == "start"}
+    if abs(serves.get("ann", 0) - 4.0) < 1e-9:
+        raise CheckFailed(
+            f"Called {call.text}. ann was logged in at 0.5 s and the doors opened at 2.5 s, but serve('ann') "
+            "started only at 4 s, when bob had logged in: ann waited for every teller to log in (a Barrier, "
+            "or a gather of all the log-ins before anyone serves?). Expected ann at 2.5 s and bob at 4 s.",
+            "Let each teller wait for the doors only: `await log_in(name)`, `await doors_open.wait()`, "
+            "`return await serve(name)`.",
+            branch_schedule(log_in, serve),
+        )
+    if serves != {"ann": 2.5, "bob": 4.0}:
+        raise CheckFailed(
+            f"Called {call.text}. The tellers started serving at {serves}; expected ann at 2.5 s (the doors "
+            "open) and bob at 4 s (his log-in ends, the doors already open): each the moment both are done.",
+            "Each teller: `await log_in(name)`, `await doors_open.wait()`, `await serve(name)`. A set Event "
+            "stays set, so a late teller goes straight through.",
+            branch_schedule(log_in, serve),
+        )
+
+
+def branch_schedule(log_in, serve):
+    """What the late-teller test saw, each call named, above what it expected."""
+    spans = [
+        Span(f"{what} {span.label.strip(chr(39))}", span.start, span.end, span.outcome)
+        for what, probe in (("log-in", log_in), ("serve", serve))
+        for span in probe.spans()
+    ]
+    expected = [
+        Span("log-in ann", 0.0, 0.5),
+        Span("log-in bob", 0.0, 4.0),
+        Span("serve ann", 2.5, 3.5),
+        Span("serve bob", 4.0, 5.0),
+    ]
+    return render(spans, expected)
