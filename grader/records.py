@@ -59,30 +59,57 @@ class RecordWriter:
 def read(path: Path, key: bytes | None = None) -> Iterator[Record]:
     """Records of a file; a torn line (the writer was killed) or, with a key, a line whose
     signature does not match is skipped."""
-    for line in _read_regular_file(path).decode("utf-8", errors="replace").splitlines():
+    for line in _read_regular_file(path).splitlines():
+        record = _record_of(line, key)
+        if record is not None:
+            yield record
+
+
+def _record_of(line: bytes, key: bytes | None) -> Record | None:
+    try:
+        data = json.loads(line.decode("utf-8", errors="replace"))
+        if key is not None:
+            if not hmac.compare_digest(str(data.get("sig")), _signature(key, str(data.get("record")))):
+                return None
+            data = json.loads(data["record"])
+        return Record(**data)
+    except (ValueError, TypeError, AttributeError):
+        return None
+
+
+class Tally:
+    """Counts the records of a file that is still being written, reading each byte once (learner
+    code can fill the file with lines that are not records: they are read and dropped once)."""
+
+    def __init__(self, path: Path, key: bytes | None = None) -> None:
+        self.path, self.key = path, key
+        self.count, self._read, self._partial = 0, 0, b""
+
+    def update(self) -> int:
+        """The count of records so far (at most READ_LIMIT bytes of the file are ever read)."""
         try:
-            data = json.loads(line)
-            if key is not None:
-                if not hmac.compare_digest(str(data.get("sig")), _signature(key, str(data.get("record")))):
-                    continue
-                data = json.loads(data["record"])
-            yield Record(**data)
-        except (ValueError, TypeError, AttributeError):
-            continue
+            new = read_plain_file(self.path, READ_LIMIT - self._read, start=self._read)
+        except (OSError, NotAPlainFile):
+            return self.count
+        self._read += len(new)
+        *lines, self._partial = (self._partial + new).split(b"\n")
+        self.count += sum(1 for line in lines if _record_of(line, self.key) is not None)
+        return self.count
 
 
 class NotAPlainFile(Exception):
     """A path that should hold a plain file holds something else."""
 
 
-def read_plain_file(path: Path, limit: int) -> bytes:
-    """At most ``limit`` bytes of ``path``, opened without following a link or waiting on a pipe;
+def read_plain_file(path: Path, limit: int, start: int = 0) -> bytes:
+    """At most ``limit`` bytes of ``path`` from byte ``start``, opened without following a link or waiting on a pipe;
     OSError if it cannot be opened, NotAPlainFile if it is a named pipe, a device or a folder.
     (Learner code may have swapped the file for one of those since it was made or found.)"""
     fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     with os.fdopen(fd, "rb") as file:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise NotAPlainFile(path)
+        file.seek(start)
         return file.read(limit)
 
 
@@ -92,11 +119,6 @@ def _read_regular_file(path: Path) -> bytes:
         return read_plain_file(path, READ_LIMIT)
     except (OSError, NotAPlainFile):
         return b""
-
-
-def count(path: Path, key: bytes | None = None) -> int:
-    """How many records ``path`` holds that ``read`` accepts."""
-    return sum(1 for _ in read(path, key))
 
 
 def final(path: Path, key: bytes | None = None) -> dict[str, Record]:

@@ -389,13 +389,13 @@ def _watch(
     reader.start()
     returncode: int | None = None
     stalled, start = False, time.monotonic()
-    counted, heard = -1, start
+    tally, counted, heard = records.Tally(record, key), -1, start
     try:
         while returncode is None and time.monotonic() - start < wall_limit:
             try:
                 returncode = child.wait(timeout=1.0)
             except subprocess.TimeoutExpired:
-                count = records.count(record, key)
+                count = tally.update()
                 if count != counted:
                     counted, heard = count, time.monotonic()
                 elif time.monotonic() - heard > stall_limit:

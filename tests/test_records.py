@@ -3,7 +3,7 @@
 import json
 
 from grader import messages
-from grader.records import Record, RecordWriter, final
+from grader.records import Record, RecordWriter, Tally, final
 
 
 def _record(nodeid, outcome):
@@ -41,3 +41,24 @@ def test_a_check_reported_twice_fails_as_tampered(tmp_path):
     latest = final(path, key=b"k" * 32)
     assert latest["a"].outcome == "failed" and latest["a"].message.startswith(messages.TAMPERED_START)
     assert latest["b"].outcome == "passed"
+
+
+def test_a_tally_counts_signed_records_as_they_come_and_reads_each_byte_once(tmp_path):
+    """What the stall watch counts: lines that are not records (junk, unsigned, a line torn mid-write
+    until it is finished) do not count, and the bytes already read are not read again."""
+    path, key = tmp_path / "records.jsonl", b"k" * 32
+    writer = RecordWriter(path, key=key)
+    tally = Tally(path, key)
+    assert tally.update() == 0
+    writer.write(_record("a", "collected"))
+    with path.open("a") as learner:
+        learner.write("{\n" * 100_000 + json.dumps(vars(_record("a", "passed"))) + "\n")  # junk, then unsigned
+    assert tally.update() == 1
+    line = path.read_text().splitlines()[0]
+    with path.open("a") as torn:
+        torn.write(line[:30])
+    assert tally.update() == 1
+    with path.open("a") as torn:
+        torn.write(line[30:] + "\n")
+    assert tally.update() == 2
+    assert tally._read == path.stat().st_size and tally.update() == 2
