@@ -13,6 +13,7 @@ import os
 import shutil
 import stat
 import tarfile
+import unicodedata
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -48,7 +49,8 @@ def entries(folder: Path) -> list[Entry]:
     """One entry per learner, each with an id of its own; raises IntakeError for a missing or empty folder.
 
     The id is the folder's or archive's name without the archive suffix, as printable text;
-    when two entries would share one (``ada/`` and ``ada.zip``), the later keeps its whole name.
+    when two entries would share one (``ada/`` and ``ada.zip``, or ``Ada/`` and ``ada/``), the later
+    keeps its whole name, or is numbered.
     """
     if not folder.is_dir():
         raise IntakeError(f"{folder} is not a folder of submissions")
@@ -61,12 +63,18 @@ def entries(folder: Path) -> list[Entry]:
             name = path.name
         elif not (name and (path.is_file() or path.is_symlink())):
             continue
-        taken = {e.learner for e in found}
-        learner = next(n for n in _ids(name, path.name) if n not in taken)
+        taken = {_folded(e.learner) for e in found}
+        learner = next(n for n in _ids(name, path.name) if _folded(n) not in taken)
         found.append(Entry(learner, path))
     if not found:
         raise IntakeError(f"{folder} holds no learner folders or archives (.zip, .tar.gz)")
     return found
+
+
+def _folded(learner: str) -> str:
+    """What two ids must differ in: not only case (``Ada`` and ``ada`` share a file on macOS and
+    Windows) or Unicode composition (``café`` written two ways looks the same everywhere)."""
+    return unicodedata.normalize("NFC", learner).casefold()
 
 
 def _ids(name: str, whole: str):

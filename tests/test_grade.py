@@ -378,3 +378,14 @@ def test_an_archive_it_cannot_read_gets_one_printable_line(tmp_path):
     assert len(texts) == 2 and all(t.isprintable() and "grader failed" not in t for t in texts), texts
     assert problems["locked"]["*"] == "unreadable archive locked.zip: it is password-protected"
     assert any(t.startswith("unreadable archive ?[2J?[1;32mALL GRADED?[0m?x.zip: ") for t in texts), texts
+
+
+def test_ids_differ_in_more_than_case_or_composition(tmp_path):
+    """``Ada`` and ``ada`` would share feedback/Ada.md on macOS or Windows; ``café`` composed and
+    decomposed look alike in every table: the later of each pair is numbered, and files stay apart."""
+    submissions = tmp_path / "class"
+    for name in ("Ada", "ada", "caf\u00e9", "cafe\u0301"):
+        (submissions / name).mkdir(parents=True)
+    ids = [entry.learner for entry in intake.entries(submissions)]
+    assert ids == ["Ada", "ada (2)", "cafe\u0301", "caf\u00e9 (2)"], ids
+    assert len({batch.file_name(learner).casefold() for learner in ids}) == 4
