@@ -570,7 +570,7 @@ def started_once(call, operation: Operation, request: Any) -> None:
             f"start({request!r}, on_done), through on_done.",
             CREATE_FIRST,
         )
-    if operation.calls != [request]:
+    if not expect.same(operation.calls, [request]):
         raise CheckFailed(
             f"Called {call.text}. It called start {len(operation.calls)} time(s), with {short(operation.calls)}; "
             f"expected one call, start({request!r}, on_done)."
@@ -770,7 +770,7 @@ def subscribed_once(call, channel: Channel) -> None:
             f"subscribe({CHANNEL!r}, on_message).",
             "Subscribe with a callback that resolves a future: `unsubscribe = subscribe(channel, on_message)`.",
         )
-    if channel.calls != [CHANNEL]:
+    if not expect.same(channel.calls, [CHANNEL]):
         raise CheckFailed(
             f"Called {call.text}. It called subscribe {len(channel.calls)} time(s), with {short(channel.calls)}; "
             f"expected one call, subscribe({CHANNEL!r}, on_message)."

@@ -165,7 +165,7 @@ def fetch_awaited_once(call, fetch: Probe) -> None:
             f"Called {call.text}. It called fetch({ITEM!r}) but never awaited the coroutine, so the fetch never ran.",
             WAIT_FOR,
         )
-    if fetch.calls != [ITEM]:
+    if not expect.same(fetch.calls, [ITEM]):
         raise CheckFailed(
             f"Called {call.text}. It called fetch {len(fetch.calls)} time(s), with {short(fetch.calls)}; "
             f"expected one call, fetch({ITEM!r})."

@@ -506,7 +506,7 @@ def test_sync_version_fetches_one_after_another(learner):
             "is fetched until someone iterates over it, so the time is not spent where it is measured.",
             "Return a list: `[fetch(item) for item in items]` (square brackets).",
         )
-    if fetch.calls != ITEMS:
+    if not expect.same(fetch.calls, ITEMS):
         made = ", ".join(f"fetch({item!r})" for item in fetch.calls) or "no call at all"
         raise CheckFailed(
             f"Called {call.text}. It made {made}; expected fetch('b'), fetch('c'), fetch('a'): once per item, "
@@ -1120,7 +1120,7 @@ def _judge_compare(
             TIME_TIME,
         )
     for fake, version in ((fetch_sync, "sync"), (fetch_async, "async")):
-        if sorted(fake.calls) != sorted(ITEMS):
+        if not expect.same(sorted(fake.calls, key=repr), sorted(ITEMS, key=repr)):
             runs = len(fake.calls) / len(ITEMS)
             what = (
                 f"ran the {version} version {runs:g} times"
