@@ -296,49 +296,42 @@ def test_measure_clock_defaults_to_perf_counter(learner):
         )
 
 
+def check_report(learner, sync_seconds, async_seconds, wanted, mistake=None, advice=FORMULAS):
+    """speedup_report(sync_seconds, async_seconds) returns ``wanted``; ``mistake``: (a test of what it
+    returned, the mistake that explains it)."""
+    got = call_plain(learner, "speedup_report", sync_seconds, async_seconds)
+    if got != wanted:
+        why = f": {mistake[1]}" if mistake and isinstance(got, str) and mistake[0](got) else ""
+        raise CheckFailed(
+            f"Called speedup_report({sync_seconds}, {async_seconds}). It returned {got!r}; expected {wanted!r}{why}.",
+            advice,
+        )
+
+
 def test_speedup_report_states_the_figures(learner):
     """speedup_report(3.5, 2.0) is "sync 3.500 s, async 2.000 s, speed-up 1.75x, time saved 42.9%" """
-    got = call_plain(learner, "speedup_report", 3.5, 2.0)
-    if got != REPORT:
-        raise CheckFailed(
-            f"Called speedup_report(3.5, 2.0). It returned {got!r}; expected {REPORT!r}.",
-            FORMULAS,
-        )
+    check_report(learner, 3.5, 2.0, REPORT)
 
 
 def test_speedup_report_of_a_slower_async_run(learner):
     """speedup_report(0.004, 0.005): async was slower, speed-up 0.80x, time saved -25.0%"""
-    wanted = "sync 0.004 s, async 0.005 s, speed-up 0.80x, time saved -25.0%"
-    got = call_plain(learner, "speedup_report", 0.004, 0.005)
-    if got != wanted:
-        why = (
-            ": async took longer, so it saved less than nothing. The time saved is negative (no abs(), no max(0, ...))"
-            if isinstance(got, str) and got.endswith("time saved 25.0%")
-            else ""
-        )
-        raise CheckFailed(
-            f"Called speedup_report(0.004, 0.005). It returned {got!r}; expected {wanted!r}{why}.",
-            FORMULAS,
-        )
+    check_report(
+        learner, 0.004, 0.005, "sync 0.004 s, async 0.005 s, speed-up 0.80x, time saved -25.0%",
+        (lambda got: got.endswith("time saved 25.0%"),
+         "async took longer, so it saved less than nothing. The time saved is negative (no abs(), no max(0, ...))"),
+    )
 
 
 def test_speedup_report_rounds_only_when_printing(learner):
     """speedup_report(0.0104, 0.0026) says speed-up 4.00x, not the 3.33x of the rounded 0.010 / 0.003"""
-    wanted = "sync 0.010 s, async 0.003 s, speed-up 4.00x, time saved 75.0%"
-    got = call_plain(learner, "speedup_report", 0.0104, 0.0026)
-    if got != wanted:
-        why = (
-            ": the speed-up and time saved were computed from the times rounded to the millisecond "
-            "(0.010 / 0.003 = 3.33), not from the measured 0.0104 and 0.0026"
-            if isinstance(got, str) and ("3.33x" in got or "70.0%" in got)
-            else ""
-        )
-        raise CheckFailed(
-            f"Called speedup_report(0.0104, 0.0026). It returned {got!r}; expected {wanted!r}{why}.",
-            "Compute from the numbers you are given and round only in the f-string: "
-            '`f"{sync_seconds:.3f} s"`, `f"{speedup:.2f}x"`, `f"{saved:.1f}%"`. '
-            + FORMULAS,
-        )
+    check_report(
+        learner, 0.0104, 0.0026, "sync 0.010 s, async 0.003 s, speed-up 4.00x, time saved 75.0%",
+        (lambda got: "3.33x" in got or "70.0%" in got,
+         "the speed-up and time saved were computed from the times rounded to the millisecond "
+         "(0.010 / 0.003 = 3.33), not from the measured 0.0104 and 0.0026"),
+        "Compute from the numbers you are given and round only in the f-string: "
+        '`f"{sync_seconds:.3f} s"`, `f"{speedup:.2f}x"`, `f"{saved:.1f}%"`. ' + FORMULAS,
+    )
 
 
 def test_compare_reports_what_it_measured(learner):
