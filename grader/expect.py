@@ -24,9 +24,18 @@ def same(got: Any, expected: Any) -> bool:
         return False
     if type(expected) in (list, tuple):
         return len(got) == len(expected) and all(same(g, e) for g, e in zip(got, expected))
-    if type(expected) is dict:
-        return got.keys() == expected.keys() and all(same(got[k], expected[k]) for k in expected)
+    if type(expected) is dict:  # keys too: a key object can share a real key's hash and say it is equal
+        if len(got) != len(expected):
+            return False
+        for key, value in expected.items():
+            match = next((k for k in got if same(k, key)), _NONE)
+            if match is _NONE or not same(got[match], value):
+                return False
+        return True
     return expected == got
+
+
+_NONE = object()
 
 
 def results(call: Call, expected: list[Any], probe: Probe | None = None, *, concept: str, any_order: bool = False) -> list[Any]:

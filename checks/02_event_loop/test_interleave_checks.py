@@ -177,8 +177,8 @@ def steps_complete(call, step: Steps, wanted: list[str]) -> None:
 def each_worker_in_order(call, step, names, count):
     """Every worker took its own steps 1, 2, ... count, one after another."""
     for name in names:
-        own = [e.i for e in step.events if e.name == name]
-        if own != list(range(1, count + 1)):
+        own = [e.i for e in step.events if expect.same(e.name, name)]
+        if not expect.same(own, list(range(1, count + 1))):  # e.name, e.i: the learner's, their == can lie
             raise CheckFailed(
                 f"Called {call.text}. Worker {name} took its steps in the order "
                 f"{order_text([label(name, i) for i in own])}: a worker takes its steps one after another, from 1."

@@ -251,7 +251,7 @@ def test_fetch_named_names_each_task(learner):
                 "so it has no task (and no name) of its own.",
                 NAME_THEM,
             )
-        if fetch.name_of[index] != name(item):
+        if not expect.same(fetch.name_of[index], name(item)):
             raise CheckFailed(
                 f"Called {call.text}. fetch({item!r}) ran in a task named {fetch.name_of[index]!r}; expected "
                 f"{name(item)!r}. A task you don't name gets a name like 'Task-7' (asyncio.gather names its "
@@ -390,7 +390,7 @@ class Send:
         return []
 
     def at(self, message: str) -> list[float]:
-        return [t for m, t in self.sent if m == message]
+        return [t for m, t in self.sent if expect.same(m, message)]
 
     def text(self) -> str:
         if not self.sent:
@@ -456,7 +456,7 @@ def test_heartbeat_beats_at_once_then_every_interval(learner, interval, cancel_a
         call, send, ignore=("stopped",)
     )  # "stopped" is judged by the next check
     before = [(m, t) for m, t in send.sent if t < cancel_at - EXACT]
-    odd = sorted({repr(m) for m, _ in before if m != "beat"})
+    odd = sorted({repr(m) for m, _ in before if not expect.same(m, "beat")})
     if odd:
         raise CheckFailed(
             f'Called {call.text}. Before the cancel it sent {", ".join(odd)}; expected only "beat".',
@@ -494,7 +494,7 @@ def test_heartbeat_stops_when_cancelled(learner, interval, cancel_at):
     call.result()
     check_sent_something(call, send)
     after = [(m, t) for m, t in send.sent if t >= cancel_at - EXACT]
-    beats_after = [t for m, t in after if m == "beat"]
+    beats_after = [t for m, t in after if expect.same(m, "beat")]
     if outcome.state == "running":
         if beats_after:
             raise CheckFailed(
@@ -529,7 +529,7 @@ def test_heartbeat_stops_when_cancelled(learner, interval, cancel_at):
     if (
         beats_after
         or len(stopped) != 1
-        or send.sent[-1][0] != "stopped"
+        or not expect.same(send.sent[-1][0], "stopped")
         or abs(stopped[0] - cancel_at) > EXACT
     ):
         raise CheckFailed(

@@ -469,7 +469,7 @@ def judge_retries(
         raise CheckFailed(
             f"Called {call.text}. It {outcome_text(call)} without calling fetch({STATUS!r}) at all."
         )
-    wrong = [a for a in tried if a.item != STATUS]
+    wrong = [a for a in tried if not same(a.item, STATUS)]
     if wrong:
         raise CheckFailed(
             f"Called {call.text}. It called fetch({wrong[0].item!r}); every attempt is fetch({STATUS!r})."
@@ -752,7 +752,7 @@ def judge_steps(call, fetch: Probe, pending: list[Pending], deadline: float) -> 
             picture,
         )
     started = fetch.started
-    if started != STEPS[: len(started)]:
+    if not same(started, STEPS[: len(started)]):
         raise CheckFailed(
             f"Called {call.text}. It fetched the steps in the order {short(started)}; expected {short(STEPS)}."
         )

@@ -434,11 +434,17 @@ def item_problem(call, got: Any, want: Page | Failed) -> str | None:
     """What is wrong with one URL's result, or None."""
     if type(got) is not dict:
         return f"its result is {short(got)} ({type(got).__name__}); expected a dict, {want.wanted()}"
+    odd_keys = [k for k in got if type(k) is not str]  # a key object with a lying __eq__/__hash__
+    if odd_keys:
+        odd = odd_keys[0]
+        return f"its result has the key {short(odd)} ({type(odd).__name__}); expected str keys: {want.wanted()}"
     if "url" in got and type(got["url"]) is not str:
         return (
             f"its 'url' is {short(got['url'])} ({type(got['url']).__name__}); expected the URL string you were "
             f"given, {want.url!r} (response.url is a yarl.URL, not that string)"
         )
+    if "url" in got and got["url"] != want.url:
+        return f"its 'url' is {got['url']!r}; expected the URL it fetched, {want.url!r}"
     if isinstance(want, Page):
         error = got.get("error")
         if isinstance(error, aiohttp.ClientResponseError):
@@ -469,7 +475,8 @@ def item_problem(call, got: Any, want: Page | Failed) -> str | None:
         return f"{want.why}, so there is no status to record; expected {want.wanted()}"
     if set(got) != {"url", "error"}:
         return f"{want.why}; its result has the keys {sorted(got)}, expected exactly 'url' and 'error': {want.wanted()}"
-    if not isinstance(got["error"], want.kind):
+    error = got["error"]
+    if not (isinstance(error, BaseException) and issubclass(type(error), want.kind)):  # not __class__'s word
         return (
             f"{want.why}; it recorded the error as {shown(got['error'])}, expected the exception object itself, "
             f"a {want.kind.__name__} (`except ... as error:` then `\"error\": error`)"

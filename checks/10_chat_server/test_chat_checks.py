@@ -433,7 +433,7 @@ class Chat:
         """clients[name], which must be the server's StreamWriter of that client's connection."""
         writer = self.clients.get(name)
         story = f"Started start_chat(clients, {HOST!r}, 0); {name} connected and sent {name!r}. clients[{name!r}] is"
-        if not isinstance(writer, asyncio.StreamWriter):
+        if type(writer) is not asyncio.StreamWriter:  # exactly: __class__ can say StreamWriter for anything
             raise fail(
                 f"{story} {short(writer)} ({type(writer).__name__}); expected the StreamWriter of {name}'s connection.",
                 "handle_client gets (reader, writer) for its connection: `clients[name] = writer`.",
@@ -671,7 +671,7 @@ def test_a_client_joins_by_name(learner):
 
     async def script(chat: Chat) -> None:
         await chat.start()
-        if not isinstance(chat.server, asyncio.AbstractServer):
+        if type(chat.server) is not asyncio.Server:  # exactly: __class__ can say Server for anything
             raise fail(
                 f"Called start_chat(clients, {HOST!r}, 0). It returned {short(chat.server)} "
                 f"({type(chat.server).__name__}); expected the asyncio.Server that asyncio.start_server returns.",
@@ -913,7 +913,7 @@ def test_stop_chat_closes_everything(learner):
         loop = asyncio.get_running_loop()
         await chat.start()
         server = chat.server
-        if not isinstance(server, asyncio.AbstractServer):
+        if type(server) is not asyncio.Server:  # exactly: __class__ can say Server for anything
             raise fail(
                 f"Called start_chat(clients, {HOST!r}, 0). It returned {short(server)} ({type(server).__name__}); "
                 "expected the asyncio.Server that asyncio.start_server returns.",
@@ -927,7 +927,7 @@ def test_stop_chat_closes_everything(learner):
         connections = [
             w
             for w in (chat.clients.get("ada"), chat.clients.get("bob"))
-            if isinstance(w, asyncio.StreamWriter)
+            if type(w) is asyncio.StreamWriter
         ]
 
         given_up = asyncio.Event()

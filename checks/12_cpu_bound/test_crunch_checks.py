@@ -913,7 +913,7 @@ def expect_given_executor(outcome: Outcome) -> None:
             RUN_IN_EXECUTOR,
         )
     sent = sorted(n for job in given.jobs for n in job.numbers)
-    if sent != sorted(NUMBERS):
+    if not expect.same(sent, sorted(NUMBERS)):
         raise CheckFailed(
             f"Called {outcome.text}. The executor was given jobs for {short(sent)}; expected one "
             f"count_primes(n) job per number: {short(sorted(NUMBERS))}.",
@@ -1004,7 +1004,7 @@ def test_crunch_batches_uses_one_pool_for_all_batches(learner):
             ONE_POOL,
         )
     pool = made[0]
-    if pool.workers != 3:
+    if not expect.same(pool.workers, 3):
         raise CheckFailed(
             f"Called {outcome.text}. Its pool has {pool.workers} worker processes; expected `workers`, 3.",
             "Create it with `ProcessPoolExecutor(max_workers=workers)`.",
@@ -1012,7 +1012,7 @@ def test_crunch_batches_uses_one_pool_for_all_batches(learner):
     expect_worker_processes(outcome, [n for batch in BATCHES for n in batch])
     sent = sorted(n for job in pool.jobs for n in job.numbers)
     wanted = sorted(n for batch in BATCHES for n in batch)
-    if sent != wanted:
+    if not expect.same(sent, wanted):
         raise CheckFailed(
             f"Called {outcome.text}. Its pool was given jobs for {short(sent)}; expected one "
             f"count_primes(n) job per number of every batch: {short(wanted)}.",

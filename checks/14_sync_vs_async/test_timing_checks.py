@@ -642,7 +642,7 @@ def judge_measure(
             "the work's time.",
             TIME_TIME,
         )
-    if not isinstance(got, (tuple, list)) or len(got) != 2:
+    if type(got) not in (tuple, list) or len(got) != 2:  # exactly: a subclass's __len__/__iter__ can lie
         raise CheckFailed(
             f"Called {text}. It returned {short(got)}; expected a pair: (what run() returned, the seconds it took).",
             "`return result, clock() - start`.",
@@ -659,7 +659,7 @@ def judge_measure(
             ),
             "`return result, clock() - start`.",
         )
-    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+    if type(seconds) not in (int, float):  # not a subclass: its __sub__/__abs__/__le__ would judge itself
         raise CheckFailed(
             f"Called {text}. It returned {short(got)}: the seconds, {short(seconds)}, are not a number.",
             "The seconds are the difference of two readings: `clock() - start`.",
@@ -798,10 +798,9 @@ def test_measures_default_to_perf_counter(learner):
 
 
 def _works_without_a_clock(text: str, got: Any) -> None:
-    seconds = got[1] if isinstance(got, (tuple, list)) and len(got) == 2 else None
+    seconds = got[1] if type(got) in (tuple, list) and len(got) == 2 else None
     if (
-        isinstance(seconds, bool)
-        or not isinstance(seconds, (int, float))
+        type(seconds) not in (int, float)  # exactly: a subclass's __lt__ would judge itself
         or not expect.same(got[0], WORK_RESULT)
     ):
         raise CheckFailed(
@@ -919,9 +918,9 @@ class Problem:
 def report_problem(got: Any, sync_s: float, async_s: float) -> Problem | None:
     """What is wrong with ``got`` as the report of sync_s and async_s; None if it is right."""
     wanted = report(sync_s, async_s)
-    if isinstance(got, str) and got.strip() == wanted:
+    if type(got) is str and got.strip() == wanted:  # exactly: a subclass's strip() or __eq__ can lie
         return None
-    if not isinstance(got, str):
+    if type(got) is not str:
         return Problem(
             f"It returned {short(got)} ({type(got).__name__}); expected the string {wanted!r}.",
             "Build the line with an f-string and return it (not print it).",

@@ -590,7 +590,7 @@ def holds(ledger: Ledger) -> list[Hold]:
             for later in ops[i + 1 :]:
                 if later.name == "read_balance":
                     break
-                if later.name == "write_balance" and later.arg == op.arg:
+                if later.name == "write_balance" and same(later.arg, op.arg):
                     write = later
                     break
             found.append(Hold(op, write))
@@ -671,7 +671,7 @@ def judge_payments(call, ledger: Ledger, payments: list[tuple[str, int]]) -> lis
     approved = [p for p, ok in zip(payments, got) if ok]
     for account in accounts:
         wanted = sum(1 for a, _ in payments if a == account)
-        reads = len([o for o in ledger.done("read_balance") if o.arg == account])
+        reads = len([o for o in ledger.done("read_balance") if same(o.arg, account)])
         if reads != wanted:
             raise CheckFailed(
                 f"Called {call.text}. It read {account}'s balance {plural(reads, 'time')} for "
@@ -687,7 +687,7 @@ def judge_payments(call, ledger: Ledger, payments: list[tuple[str, int]]) -> lis
             if _is_number(hold.write.args[1])
             else None
         )
-        amounts = [m for a, m in approved if a == hold.account]
+        amounts = [m for a, m in approved if same(hold.account, a)]
         if taken not in amounts:
             raise CheckFailed(
                 f"Called {call.text}. A payment read {hold.account}'s balance, {hold.read.value}, "
@@ -695,7 +695,7 @@ def judge_payments(call, ledger: Ledger, payments: list[tuple[str, int]]) -> lis
                 f"minus the payment's amount ({listing(amounts) or 'no payment was approved'})."
             )
     for account in accounts:
-        writes = len([o for o in ledger.done("write_balance") if o.arg == account])
+        writes = len([o for o in ledger.done("write_balance") if same(o.arg, account)])
         paid = sum(1 for a, _ in approved if a == account)
         if writes != paid:
             raise CheckFailed(
@@ -733,7 +733,13 @@ def judge_payments(call, ledger: Ledger, payments: list[tuple[str, int]]) -> lis
                 f"one at a time gives that (e.g. {list(one_by_one)}). Decline a payment only when "
                 "the balance read does not cover it."
             )
-    notified = Counter(o.args for o in ledger.done("notify"))
+    # counted only when exactly (str, int): a learner's argument with a lying __hash__/__eq__ would
+    # count as a payment it is not
+    notified = Counter(
+        o.args if type(o.args) is tuple and len(o.args) == 2 and type(o.args[0]) is str and type(o.args[1]) is int
+        else ("?", repr(o.args))
+        for o in ledger.done("notify")
+    )
     if notified != Counter(approved):
         missing = list((Counter(approved) - notified).elements())
         extra = list((notified - Counter(approved)).elements())
@@ -751,9 +757,9 @@ def judge_payments(call, ledger: Ledger, payments: list[tuple[str, int]]) -> lis
             h.write
             for h in holds(ledger)
             if h.write is not None
-            and h.account == op.arg
+            and same(h.account, op.arg)
             and _is_number(h.write.args[1])
-            and h.read.value - h.write.args[1] == op.args[1]
+            and h.read.value - h.write.args[1] == op.args[1]  # op.args: exactly (str, int), as counted above
         ]
         if not any(w.end is not None and w.end <= op.start + EXACT for w in written):
             raise CheckFailed(
@@ -914,7 +920,8 @@ def judge_statements(
         )
     got = result(call)
     expected = [service.expected(a) for a in accounts]
-    made, wanted = Counter(op.arg for op in service.done()), Counter(accounts)
+    made = Counter(op.arg if type(op.arg) is str else "<not a str>" for op in service.done())  # no lying hash/eq
+    wanted = Counter(accounts)
     if made != wanted:
         extra = sorted((made - wanted).elements())
         missing = sorted((wanted - made).elements())
@@ -1136,7 +1143,8 @@ def judge_branch(call, branch: Branch, tellers: list[str]) -> None:
             EVENT,
         )
     for name, noun in (("log_in", "logged in"), ("serve", "served")):
-        made = Counter(o.arg for o in branch.done(name))
+        # only exact strs counted: an argument with a lying __hash__/__eq__ would count as a teller
+        made = Counter(o.arg if type(o.arg) is str else "<not a str>" for o in branch.done(name))
         if made != Counter(tellers):
             raise CheckFailed(
                 f"Called {call.text}. {name} was called for {listing(sorted(made.elements())) or 'nobody'}; "

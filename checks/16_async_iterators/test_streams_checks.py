@@ -198,7 +198,7 @@ class Pages(Tracked):
         return self.track(self._fetch(number), f"fetch_page({number!r})")
 
     async def _fetch(self, number: Any) -> list[str]:
-        if isinstance(number, bool) or not isinstance(number, int) or number < 1:
+        if type(number) is not int or number < 1:  # exactly: an int subclass could lie to every comparison below
             raise NoSuchPage(
                 f"there is no page {number!r}: pages are numbered 1, 2, 3, …"
             )
