@@ -70,9 +70,9 @@ def results(call: Call, expected: list[Any], probe: Probe | None = None, *, conc
     if type(got) is not list:
         raise CheckFailed(f"Called {call.text}. It returned {_describe(got)} ({type(got).__name__}); expected a list: {_describe(expected)}.")
     _replaced_exceptions(call, got, expected)
-    if any_order and _same_items(got, expected):
+    if any_order and same_items(got, expected):
         return got
-    if not same(got, expected) and probe is not None and _same_items(got, expected):
+    if not same(got, expected) and probe is not None and same_items(got, expected):
         finished = [probe.expected(item) for item in probe.ended]
         if same(got, finished):
             raise CheckFailed(
@@ -91,8 +91,8 @@ def _secs(value: float) -> str:
     return f"{value:.2f}".rstrip("0").rstrip(".") + " s"
 
 
-def _same_items(got: list[Any], expected: list[Any]) -> bool:
-    """The same values in any order (by ``same``)."""
+def same_items(got: list[Any], expected: list[Any]) -> bool:
+    """The same values in any order (by ``same``): for what learner code passed or returned."""
     left = list(expected)
     for value in got:
         match = next((i for i, e in enumerate(left) if same(value, e)), None)

@@ -580,7 +580,7 @@ class Process:
 def judge_crunch(call, process: Process, items: list[Any]) -> None:
     got = call.result()
     wanted = [Process.result(item) for item in items]
-    if not expect.same(sorted(process.calls, key=repr), sorted(items, key=repr)):
+    if not expect.same_items(process.calls, items):
         raise CheckFailed(
             f"Called {call.text}. process was called with {short(process.calls)}; expected one call per item: "
             f"{short(items)}."

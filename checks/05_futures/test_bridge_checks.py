@@ -973,7 +973,7 @@ def returned_futures(call, got: Any) -> None:
 def judge_pool(call, pool: Pool, jobs: list[Any]) -> None:
     expected = [pool.expected(job) for job in jobs]
     got = call.result()
-    if not expect.same(sorted(pool.calls, key=repr), sorted(jobs, key=repr)):
+    if not expect.same_items(pool.calls, jobs):
         raise CheckFailed(
             f"Called {call.text}. It submitted {short(pool.calls)}; expected each job submitted once: {short(jobs)}."
         )

@@ -1119,7 +1119,7 @@ def _judge_compare(
             TIME_TIME,
         )
     for fake, version in ((fetch_sync, "sync"), (fetch_async, "async")):
-        if not expect.same(sorted(fake.calls, key=repr), sorted(ITEMS, key=repr)):
+        if not expect.same_items(fake.calls, ITEMS):
             runs = len(fake.calls) / len(ITEMS)
             what = (
                 f"ran the {version} version {runs:g} times"
