@@ -66,7 +66,8 @@ def test_fetch_all_keeps_input_order(learner):
 def test_fetch_all_fetches_each_item_once(learner):
     """fetch_all calls fetch once per item and leaves nothing running"""
     items = ["b", "a", "b", "c"]  # a repeated item is fetched twice
-    fetch = Probe(delay=1.0)
+    # distinct delays: they finish in one order whatever order they were started in
+    fetch = Probe(delay={"b": 1.0, "a": 0.5, "c": 0.8}.__getitem__)
     call = run(learner, "fetch_all", fetch, items)
     expect.results(call, [fetch.expected(i) for i in items], fetch, concept=GATHER)
     expect.each_item_once(call, fetch, items)
