@@ -14,7 +14,7 @@ from typing import Callable
 
 from grader import catalog, intake, messages, timeline
 from grader.records import Record
-from grader.runner import run_pytest, scratch_folder, secrets_of
+from grader.runner import run_pytest, scratch_folder, secrets_of, sweep_scratch
 
 NO_RESULT = "no result (the run was killed or exited early)"
 PROBLEM_LIMIT = 300  # characters of a problem line (a file name or an error text in it is the learner's)
@@ -83,6 +83,7 @@ def plan(root: Path, only: list[str] | None = None) -> Plan:
 
 def _sandbox(plan_: Plan, sources: dict[str, str], where: Path) -> Path:
     """A fresh folder with only the learner's modules, the checks and their metadata."""
+    where.mkdir()
     (where / "pytest.ini").write_text(INI)
     for exercise in plan_.exercises:
         shutil.copytree(plan_.root / "checks" / exercise.name, where / "checks" / exercise.name)
@@ -102,7 +103,7 @@ def _run(
 ) -> tuple[dict[str, Record], str | None]:
     """The records of one run over ``exercises``, and which limit stopped it, if one did."""
     with scratch_folder("awaitlings-sandbox-") as scratch:
-        root = _sandbox(plan_, sources, scratch)
+        root = _sandbox(plan_, sources, scratch / "run")  # given to the jail's user; the scratch folder stays ours
         paths = [f"checks/{e.name}" for e in exercises]
         hidden = (*secrets_of(plan_.root), *hide)
         outcome = run_pytest(paths, root / "submission", root=root, isolated=True, hide=hidden)
@@ -225,6 +226,7 @@ def grade(
     here, each driving one sandboxed child process.
     """
     entries = intake.entries(submissions)
+    sweep_scratch()  # what a grader killed mid-batch left in /tmp
     out.mkdir(mode=0o700, parents=True, exist_ok=True)  # grades are private: a jailed user of another batch reads nothing
     done = load_done(out) if resume else {}
     results: dict[str, LearnerResult] = {}

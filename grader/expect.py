@@ -8,7 +8,7 @@ import inspect
 from typing import Any, Iterable
 
 from grader.failure import CheckFailed  # noqa: F401  (checks raise it through here)
-from grader.learner import Call, error_text
+from grader.learner import Call, error_text, holds
 from grader.learner import short as _describe
 from grader.probes import Probe
 
@@ -163,26 +163,30 @@ def ran_together(call: Call, probe: Probe, *, concept: str, items: list[Any] | N
 
 def each_item_once(call: Call, probe: Probe, items: Iterable[Any]) -> None:
     """``probe`` was called exactly once per item."""
-    wanted = sorted(map(repr, items))
+    items = list(items)
+    if same_items(list(probe.calls), items):
+        return
+    wanted = sorted(map(repr, items))  # to name what differs
     made = sorted(map(repr, probe.calls))
-    if made != wanted:
-        fewer = sorted(c for c in set(wanted) if 0 < made.count(c) < wanted.count(c))
-        if fewer:  # a repeated item fetched once: repeats were dropped
-            item, times = fewer[0], wanted.count(fewer[0])
-            raise CheckFailed(
-                f"Called {call.text}. {item} is in items {times} times but {probe.name} was called "
-                f"{made.count(item)} time(s) for it: every entry of items gets its own call, a repeated one too, "
-                "and its own result.",
-                f"Don't drop repeats: make one {probe.name}(item) call per entry of items.",
-            )
-        extra = [c for c in set(made) if made.count(c) > wanted.count(c)]
-        missing = [c for c in set(wanted) if made.count(c) < wanted.count(c)]
-        parts = []
-        if missing:
-            parts.append(f"never called for {', '.join(sorted(missing))}")
-        if extra:
-            parts.append(f"called more than once for {', '.join(sorted(extra))}")
-        raise CheckFailed(f"Called {call.text}. {probe.name} was {' and '.join(parts)}: call it once per item.")
+    fewer = sorted(c for c in set(wanted) if 0 < made.count(c) < wanted.count(c))
+    if fewer:  # a repeated item fetched once: repeats were dropped
+        item, times = fewer[0], wanted.count(fewer[0])
+        raise CheckFailed(
+            f"Called {call.text}. {item} is in items {times} times but {probe.name} was called "
+            f"{made.count(item)} time(s) for it: every entry of items gets its own call, a repeated one too, "
+            "and its own result.",
+            f"Don't drop repeats: make one {probe.name}(item) call per entry of items.",
+        )
+    extra = [c for c in set(made) if made.count(c) > wanted.count(c)]
+    missing = [c for c in set(wanted) if made.count(c) < wanted.count(c)]
+    parts = []
+    if missing:
+        parts.append(f"never called for {', '.join(sorted(missing))}")
+    if extra:
+        parts.append(f"called more than once for {', '.join(sorted(extra))}")
+    if not parts:  # what it was called with only prints like the items
+        parts.append(f"called with {_describe(probe.calls)}, objects that print like the items but are not them")
+    raise CheckFailed(f"Called {call.text}. {probe.name} was {' and '.join(parts)}: call it once per item.")
 
 
 def no_leftovers(call: Call, probe: Probe) -> None:
@@ -211,7 +215,7 @@ def raised(call: Call, error: BaseException, item: Any, *, advice: str) -> None:
             f"It returned {_describe(call.run.value)} instead of raising: the exception was swallowed.",
             advice,
         )
-    if not _contains(got, error):
+    if not holds(got, error):
         raise CheckFailed(
             f"Called {call.text}. Expected the {error_text(error)} raised by the failing call to propagate; "
             f"it raised {error_text(got)} at {call.where(got)} instead.",
@@ -219,11 +223,5 @@ def raised(call: Call, error: BaseException, item: Any, *, advice: str) -> None:
         )
 
 
-def _contains(raised_error: BaseException, wanted: BaseException) -> bool:
-    if raised_error is wanted:
-        return True
-    if isinstance(raised_error, BaseExceptionGroup):
-        return any(_contains(e, wanted) for e in raised_error.exceptions)
-    return False
 
 

@@ -56,9 +56,24 @@ def error_text(error: BaseException) -> str:
 
 def first_leaf(error: BaseException) -> BaseException:
     """The first exception inside (nested) exception groups; ``error`` itself when it is not one."""
-    while isinstance(error, BaseExceptionGroup) and error.exceptions:
-        error = error.exceptions[0]
+    while inner := members(error):
+        error = inner[0]
     return error
+
+
+_MEMBERS = BaseExceptionGroup.exceptions  # the C-level field: a learner's subclass cannot override it
+
+
+def members(error: object) -> tuple[BaseException, ...]:
+    """What an exception group holds, read from the group itself (a learner's class can fake
+    ``__class__`` or ``.exceptions``); () for anything that is not an exception group."""
+    return _MEMBERS.__get__(error) if issubclass(type(error), BaseExceptionGroup) else ()
+
+
+def holds(raised: object, wanted: BaseException | list[BaseException]) -> bool:
+    """``raised`` is ``wanted`` (one of them, for a list), or a (nested) exception group holding it."""
+    found = wanted if isinstance(wanted, list) else [wanted]
+    return any(raised is error for error in found) or any(holds(inner, found) for inner in members(raised))
 
 
 def _handed(arg: Any) -> Any:

@@ -14,6 +14,7 @@ leaves dies with it.
 from __future__ import annotations
 
 import contextlib
+import re
 import functools
 import os
 import resource
@@ -285,18 +286,52 @@ def isolation_in_force() -> dict[str, object]:
     }
 
 
+_SCRATCH = re.compile(r"awaitlings-(?:[a-z]+-)?(\d+)\.")  # the name scratch_folder gives: kind, owner's pid
+
+
 @contextlib.contextmanager
 def scratch_folder(prefix: str) -> Iterator[Path]:
     """A fresh temporary folder, removed afterwards whatever learner code left in it (a tree
-    1,200 folders deep made shutil.rmtree raise RecursionError on 3.11 and stopped the batch)."""
-    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    1,200 folders deep made shutil.rmtree raise RecursionError on 3.11 and stopped the batch).
+    Its name holds this process's id, so ``sweep_scratch`` can tell when its owner was killed."""
+    folder = Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}."))
     try:
         yield folder
     finally:
+        _remove(folder)
+
+
+def _remove(folder: Path) -> None:
+    try:
+        shutil.rmtree(folder)
+    except (RecursionError, OSError):
+        subprocess.run(["rm", "-rf", "--", str(folder)], check=False, capture_output=True)
+
+
+def sweep_scratch() -> list[Path]:
+    """Remove the scratch folders a killed grader left behind (unpacked submissions, sandbox
+    copies): those whose owning process is gone. Returns what it removed."""
+    removed = []
+    for folder in Path(tempfile.gettempdir()).glob("awaitlings-*"):
+        found = _SCRATCH.match(folder.name)
         try:
-            shutil.rmtree(folder)
-        except (RecursionError, OSError):
-            subprocess.run(["rm", "-rf", "--", str(folder)], check=False, capture_output=True)
+            ours = folder.lstat().st_uid == os.getuid() and folder.is_dir() and not folder.is_symlink()
+        except OSError:
+            continue
+        if found and ours and not _alive(int(found[1])):
+            _remove(folder)
+            removed.append(folder)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # another user's process
+    return True
 
 
 def _read_capped(stream, kept: bytearray) -> None:

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import tarfile
+import tempfile
 import time
 import zipfile
 from pathlib import Path
@@ -194,8 +195,11 @@ def test_kill_mid_batch_then_rerun_gives_the_same_gradebook(tmp_path):
     grading.wait()
     finished = {p.name: p.stat().st_mtime_ns for p in (out / ".learners").glob("*.json")}
     assert 3 <= len(finished) < len(EXPECTED)
+    left = list(Path(tempfile.gettempdir()).glob(f"awaitlings-*-{grading.pid}.*"))
+    assert any(p.name.startswith("awaitlings-unpacked-") for p in left), left  # the killed grader's scratch
     rerun = subprocess.run([*command, "--out", str(out)], capture_output=True, timeout=300)
     assert rerun.returncode == 0, rerun.stderr.decode()
+    assert not [p for p in left if p.exists()], "the rerun left the killed grader's scratch folders"
     assert (out / "gradebook.csv").read_text() == (tmp_path / "whole" / "gradebook.csv").read_text()
     assert all((out / ".learners" / name).stat().st_mtime_ns == mtime for name, mtime in finished.items())
 

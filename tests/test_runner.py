@@ -4,6 +4,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -159,3 +160,17 @@ def test_code_that_swallows_its_own_stopping_does_not_hold_the_run(tmp_path):
     settled = {k: r for k, r in outcome.records.items() if "settled" in k}
     assert settled and all(r.outcome == "failed" for r in settled.values()), settled
     assert all(r.outcome != "collected" for r in outcome.records.values())
+
+
+def test_sweep_removes_only_the_scratch_of_ended_graders(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait()
+    stale = tmp_path / f"awaitlings-sandbox-{ended.pid}.x1"
+    (stale / "deep").mkdir(parents=True)
+    with runner.scratch_folder("awaitlings-unpacked-") as ours:
+        others = [tmp_path / "awaitlings-notes", tmp_path / f"other-{ended.pid}.x"]
+        for folder in others:
+            folder.mkdir()
+        assert runner.sweep_scratch() == [stale]
+        assert ours.is_dir() and all(folder.is_dir() for folder in others) and not stale.exists()

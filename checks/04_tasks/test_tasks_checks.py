@@ -17,7 +17,7 @@ import pytest
 
 from grader import expect
 from grader.failure import CheckFailed
-from grader.learner import describe_call, error_text, short
+from grader.learner import describe_call, error_text, holds, short
 from grader.probes import Probe
 
 EXACT = expect.EXACT
@@ -59,16 +59,6 @@ def times(values: list[float], limit: int = 6) -> str:
         shown = shown[: limit - 2] + ["…", shown[-1]]
     return ", ".join(shown) + " s"
 
-
-def contains(raised: BaseException | None, wanted: list[BaseException]) -> bool:
-    """``raised`` is one of ``wanted``, or a (nested) exception group holding one."""
-    if raised is None:
-        return False
-    if any(raised is error for error in wanted):
-        return True
-    if isinstance(raised, BaseExceptionGroup):
-        return any(contains(inner, wanted) for inner in raised.exceptions)
-    return False
 
 
 def unretrieved(task: asyncio.Task) -> bool:
@@ -294,7 +284,7 @@ def judge_failure(
             "of raising: the failure was swallowed.",
             "Let the exception out: awaiting a task (or gathering tasks) raises what the task raised.",
         )
-    if not contains(got, failing):
+    if not holds(got, failing):
         call.result()  # a bug of its own (a stub, a TypeError): reported with its line
         raise CheckFailed(
             f"Called {call.text}, where fig and apple fail. It raised {error_text(got)} at {call.where(got)}; "
@@ -755,7 +745,7 @@ def test_with_heartbeat_stops_it_when_the_job_fails(learner):
     judge_gave_up(call, job, send, 2.5, left)
     if (
         call.run.error is not None
-        and contains(call.run.error, [error])
+        and holds(call.run.error, [error])
         and left.running
     ):
         raise CheckFailed(
@@ -895,7 +885,7 @@ def run_notify(learner, mail: Mail, seen: Notified, message: str = "build finish
 
 def judge_notify_started(call, mail: Mail, seen: Notified) -> None:
     """notify returned at once, having started send(message) in a task."""
-    if call.run.error is not None and not contains(
+    if call.run.error is not None and not holds(
         call.run.error, [mail.error] if mail.error else []
     ):
         call.result()

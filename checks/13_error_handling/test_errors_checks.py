@@ -17,7 +17,7 @@ import pytest
 
 from grader import expect
 from grader.failure import CheckFailed
-from grader.learner import describe_call, error_text, short
+from grader.learner import describe_call, error_text, holds, members, short
 from grader.probes import Probe
 from grader.timeline import Span
 
@@ -103,16 +103,6 @@ def names(items: list[Any]) -> str:
     return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
 
 
-def contains(raised: BaseException | None, wanted: list[BaseException]) -> bool:
-    """``raised`` is one of ``wanted``, or a (nested) exception group holding one."""
-    if raised is None:
-        return False
-    if any(raised is error for error in wanted):
-        return True
-    if isinstance(raised, BaseExceptionGroup):
-        return any(contains(inner, wanted) for inner in raised.exceptions)
-    return False
-
 
 def replaced(raised: BaseException | None, wanted: list[BaseException]) -> bool:
     """``raised`` is a new exception raised while one of ``wanted`` was handled (its
@@ -124,11 +114,11 @@ def replaced(raised: BaseException | None, wanted: list[BaseException]) -> bool:
         if error is None or id(error) in seen:
             continue
         seen.add(id(error))
-        if error is not raised and contains(error, wanted):
+        if error is not raised and holds(error, wanted):
             return True
         todo += [error.__cause__, error.__context__]
         if isinstance(error, BaseExceptionGroup):
-            todo += list(error.exceptions)
+            todo += list(members(error))
     return False
 
 
@@ -450,7 +440,7 @@ def judge_settled(call, fetch: TaskProbe, errors: dict, results: dict) -> None:
     raised = call.run.error
     failing = list(errors.values())
     if raised is not None:
-        if not contains(raised, failing):
+        if not holds(raised, failing):
             call.result()  # a bug of its own (a stub, a TypeError): reported with its line
         cancelled = sorted(fetch.cancelled_by_learner(), key=ITEMS.index)
         how = (
@@ -653,7 +643,7 @@ def test_fetch_all_cancels_the_rest_when_one_fails(learner):
 
 
 def judge_cancels_the_rest(call, fetch: TaskProbe, error: BaseException) -> None:
-    if call.run.error is not None and not contains(call.run.error, [error]):
+    if call.run.error is not None and not holds(call.run.error, [error]):
         call.result()
     if not fetch.calls:
         raise CheckFailed(f"Called {call.text}. It never called fetch.", EXCEPT_STAR)
@@ -720,7 +710,7 @@ def judge_missing(call, fetch: TaskProbe, errors: dict) -> None:
         f"Called {call.text}, where fig and apple both fail with LookupError after 1 s."
     )
     if raised is not None:
-        if not contains(raised, failing):
+        if not holds(raised, failing):
             call.result()
         if isinstance(raised, BaseExceptionGroup):
             raise CheckFailed(
@@ -824,9 +814,9 @@ def judge_bug_out(call, fetch: TaskProbe, errors: dict) -> None:
             "every other exception go on out (`except* Exception` and `except ExceptionGroup` "
             "catch them all).",
         )
-    if contains(raised, [bug]):
+    if holds(raised, [bug]):
         return
-    if lookup is not None and contains(raised, [lookup]):
+    if lookup is not None and holds(raised, [lookup]):
         raise CheckFailed(
             f"{where} It raised {error_text(raised)}, but the RuntimeError is not in it: it was lost.",
             EXCEPT_STAR,
@@ -950,7 +940,7 @@ def test_upload_skips_rejected_items(learner):
     line = Line(delay=1.0, errors={"c": error})
     call = run_upload(learner, line, UPLOAD)
     where = f"Called {call.text}, where the send of c is rejected with {error_text(error)} at 2 s."
-    if contains(call.run.error, [error]):
+    if holds(call.run.error, [error]):
         raise CheckFailed(
             f"{where} It let that ValueError out: a rejected item must not stop the upload.",
             "Catch it around each send: `try: await connection.send(item)` / "
@@ -1000,7 +990,7 @@ def judge_broken(call, line: Line, error: BaseException) -> None:
             "Catch only ValueError (`except ValueError as error:`): `except Exception`, "
             "`except BaseException` and a bare `except:` also catch a broken connection.",
         )
-    if not contains(raised, [error]):
+    if not holds(raised, [error]):
         judge_replaced(
             call,
             where,

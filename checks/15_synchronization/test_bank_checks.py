@@ -34,7 +34,7 @@ from grader import messages
 from grader.blocking import Location
 from grader.expect import same
 from grader.failure import CheckFailed
-from grader.learner import describe_call, error_text, short
+from grader.learner import describe_call, error_text, members, short
 from grader.timeline import Span, render
 
 EXACT = 1e-6  # loop time is virtual (whole microseconds): correct code hits the figure exactly
@@ -503,9 +503,9 @@ def thread_lock_failure(text: str, found: list[Location]) -> CheckFailed:
 
 
 def _leaves(error: BaseException) -> Iterator[BaseException]:
-    if isinstance(error, BaseExceptionGroup):
-        for inner in error.exceptions:
-            yield from _leaves(inner)
+    if inner := members(error):
+        for one in inner:
+            yield from _leaves(one)
     else:
         yield error
 
