@@ -414,7 +414,12 @@ class Chat:
         return True
 
     def present(self, name: str) -> bool:
-        return name in self.clients
+        return self.entry(name) is not None
+
+    def entry(self, name: str) -> Any:
+        """clients[name], found by exact str keys: a dict lookup would ask the learner's key objects
+        whether they equal the name (and one that always says yes would stand in for every name)."""
+        return next((v for k, v in list(self.clients.items()) if type(k) is str and k == name), None)
 
     async def connect(self, name: str, **options: Any) -> Peer:
         peer = Peer(name)
@@ -431,7 +436,7 @@ class Chat:
 
     def writer_of(self, name: str, peer: Peer) -> asyncio.StreamWriter:
         """clients[name], which must be the server's StreamWriter of that client's connection."""
-        writer = self.clients.get(name)
+        writer = self.entry(name)
         story = f"Started start_chat(clients, {HOST!r}, 0); {name} connected and sent {name!r}. clients[{name!r}] is"
         if type(writer) is not asyncio.StreamWriter:  # exactly: __class__ can say StreamWriter for anything
             raise fail(
@@ -453,7 +458,7 @@ class Chat:
             for p in self.peers.values()
             if p.name in self.joined
             and not p.left
-            and (p.ended or p.name not in self.clients)
+            and (p.ended or not self.present(p.name))
         ]
 
     async def join(
@@ -793,7 +798,7 @@ def test_disconnected_clients_are_removed(learner):
         await chat.start()
         ada, bob, cy = await chat.join("ada", "bob", "cy")
         story = f"Started start_chat(clients, {HOST!r}, 0); ada, bob and cy joined."
-        bobs = chat.clients.get("bob")
+        bobs = chat.entry("bob")
         bob.leave()
         story += " bob closed the connection (readline() gives b'' at the server)."
         if not await chat.until(lambda: not chat.present("bob")):
@@ -926,7 +931,7 @@ def test_stop_chat_closes_everything(learner):
         original = server.wait_closed
         connections = [
             w
-            for w in (chat.clients.get("ada"), chat.clients.get("bob"))
+            for w in (chat.entry("ada"), chat.entry("bob"))
             if type(w) is asyncio.StreamWriter
         ]
 
