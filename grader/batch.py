@@ -7,14 +7,17 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 from concurrent.futures import Executor, ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
+from importlib import metadata
 from pathlib import Path
 from typing import Callable
 
-from grader import catalog, intake, messages, timeline
+from grader import catalog, intake, messages, names, timeline
 from grader.records import Record
-from grader.runner import run_pytest, scratch_folder, secrets_of, sweep_scratch
+from grader.runner import Outcome, run_pytest, scratch_folder, secrets_of, sweep_scratch
 
 NO_RESULT = "no result (the run was killed or exited early)"
 PROBLEM_LIMIT = 300  # characters of a problem line (a file name or an error text in it is the learner's)
@@ -51,6 +54,9 @@ class LearnerResult:
         return sum(c.points for c in self.checks if exercise in (None, c.exercise))
 
 
+JUDGES = ("pytest", "pytest-asyncio", "pytest-timeout", "looptime", "blockbuster", "aiohttp", "aioresponses", "aiofiles")
+
+
 @dataclass
 class Plan:
     """What the batch grades: exercises, their graded checks (found on the reference), the checks' folder."""
@@ -59,19 +65,33 @@ class Plan:
     exercises: list[catalog.Exercise]
     checks: dict[str, list[Record]]  # exercise -> graded checks as collected
 
-    @property
+    @cached_property
     def fingerprint(self) -> str:
-        digest = hashlib.sha256()
+        """What every verdict depends on besides the learner's code: the checks, the exercises'
+        metadata, the grader itself and the versions of Python and the libraries that judge.
+        A change to any of them regrades everyone on the next run."""
+        digest = hashlib.sha256(f"{sys.version}\0".encode())
+        for package in JUDGES:
+            digest.update(f"{package}={metadata.version(package)}\0".encode())
+        files = sorted(Path(__file__).parent.glob("*.py"))
         for exercise in self.exercises:
-            for path in sorted((self.root / "checks" / exercise.name).rglob("*.py")):
-                digest.update(path.read_bytes())
+            files += sorted((self.root / "checks" / exercise.name).rglob("*.py"))
+            files.append(self.root / "exercises" / exercise.name / "exercise.toml")
+        for path in files:
+            digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
         return digest.hexdigest()
 
 
 def plan(root: Path, only: list[str] | None = None) -> Plan:
-    """The exercises to grade and their graded checks, collected by running them on the solutions."""
-    chosen = [f for f in catalog.folders(root) if not only or f.name[:2] in only or f.name in only]
-    exercises = [catalog.load(folder) for folder in chosen]
+    """The exercises to grade and their graded checks, collected by running them on the solutions.
+
+    ``only``: exercise names as learners type them (``03``, ``3``, ``gather``); one that matches
+    no exercise raises names.UnknownExercise.
+    """
+    exercises = [catalog.load(folder) for folder in catalog.folders(root)]
+    if only:
+        wanted = {names.resolve(name, exercises).name for name in only}
+        exercises = [e for e in exercises if e.name in wanted]
     # with bytecode: every learner's sandbox copies pytest's rewritten check modules, not their source alone
     outcome = run_pytest([f"checks/{e.name}" for e in exercises], root / "solutions", root=root, bytecode=True)
     checks: dict[str, list[Record]] = {e.name: [] for e in exercises}
@@ -98,16 +118,13 @@ def _sandbox(plan_: Plan, sources: dict[str, str], where: Path) -> Path:
     return where
 
 
-def _run(
-    plan_: Plan, sources: dict[str, str], exercises: list[catalog.Exercise], hide: tuple[Path, ...]
-) -> tuple[dict[str, Record], str | None]:
-    """The records of one run over ``exercises``, and which limit stopped it, if one did."""
+def _run(plan_: Plan, sources: dict[str, str], exercises: list[catalog.Exercise], hide: tuple[Path, ...]) -> Outcome:
+    """One sandboxed run over ``exercises``: its records, and which limit stopped it, if one did."""
     with scratch_folder("awaitlings-sandbox-") as scratch:
         root = _sandbox(plan_, sources, scratch / "run")  # given to the jail's user; the scratch folder stays ours
         paths = [f"checks/{e.name}" for e in exercises]
         hidden = (*secrets_of(plan_.root), *hide)
-        outcome = run_pytest(paths, root / "submission", root=root, isolated=True, hide=hidden)
-        return outcome.records, outcome.stopped
+        return run_pytest(paths, root / "submission", root=root, isolated=True, hide=hidden)
 
 
 def _result(record: Record | None, check: Record, problem: str | None, stopped: str | None) -> CheckResult:
@@ -164,14 +181,21 @@ def grade_learner(
     stopped_in: dict[str, str | None] = {}  # exercise: the limit that stopped its own run
     stopped = None
     try:
-        records, stopped = _run(plan_, sources, graded, hide) if graded else ({}, None)
-        # An exercise whose run ended early (os._exit, a kill) is rerun alone: the others keep their results.
-        by_check.update({(r.exercise, r.check): r for r in records.values()})
-        for exercise in graded:
-            found = [by_check.get((exercise.name, c.check)) for c in plan_.checks[exercise.name]]
-            if any(r is None or r.outcome == "collected" for r in found):
-                again, stopped_in[exercise.name] = _run(plan_, sources, [exercise], hide)
-                by_check.update({(r.exercise, r.check): r for r in again.values() if r.exercise == exercise.name})
+        first = _run(plan_, sources, graded, hide) if graded else None
+        stopped = first.stopped if first else None
+        by_check.update({(r.exercise, r.check): r for r in (first.records.values() if first else ())})
+        # Exercises left without results when a run ended early (os._exit, a kill) are rerun alone:
+        # the others keep theirs. Not the one running when time ran out (nor a lone exercise):
+        # it would only take as long again.
+        missing = [e for e in graded if any(
+            by_check.get((e.name, c.check)) is None or by_check[(e.name, c.check)].outcome == "collected"
+            for c in plan_.checks[e.name])]
+        if missing and (len(graded) == 1 or first.returncode is None):
+            stopped_in[missing.pop(0).name] = stopped
+        for exercise in missing:
+            again = _run(plan_, sources, [exercise], hide)
+            stopped_in[exercise.name] = again.stopped
+            by_check.update({(r.exercise, r.check): r for r in again.records.values() if r.exercise == exercise.name})
     except Exception as error:  # noqa: BLE001  one learner the grader cannot handle must not stop the batch
         problems = {**problems, "*": messages.printable(GRADER_FAILED.format(error=f"{type(error).__name__}: {error}"), PROBLEM_LIMIT)}
     result = LearnerResult(entry.learner, key(plan_, sources), problems=problems)

@@ -46,19 +46,24 @@ class Group:
     def remove(self) -> None:
         """Kill whatever is left in the group, then delete it."""
         for folder in reversed(self.folders):
-            for _ in range(100):
-                for pid in _pids(folder):
-                    try:
-                        os.kill(pid, signal.SIGKILL)
-                    except ProcessLookupError:
-                        pass
-                try:
-                    folder.rmdir()
-                    break
-                except FileNotFoundError:
-                    break
-                except OSError:  # busy: a killed process not yet reaped by the kernel
-                    time.sleep(0.02)
+            _clear(folder)
+
+
+def _clear(folder: Path) -> None:
+    """Kill every process in one group folder, then delete it."""
+    for _ in range(100):
+        for pid in _pids(folder):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        try:
+            folder.rmdir()
+            return
+        except FileNotFoundError:
+            return
+        except OSError:  # busy: a killed process not yet reaped by the kernel
+            time.sleep(0.02)
 
 
 def create(memory: int, tasks: int) -> Group | None:
@@ -99,15 +104,13 @@ def usable(hierarchy: str) -> bool:
 
 
 def _sweep() -> None:
-    """Delete the empty groups of graders that died without removing them (a kill -9)."""
+    """Clear the groups of graders that died without removing them (a kill -9): their learner
+    runs outlive them, unwatched (one that sleeps holding the GIL would wait forever)."""
     for hierarchy in ("memory", "pids", "cpu"):
         for folder in (HIERARCHIES / hierarchy / PARENT).glob("run-*-*"):
             owner = folder.name.split("-")[1]
             if owner.isdigit() and not Path(f"/proc/{owner}").exists():
-                try:
-                    folder.rmdir()
-                except OSError:  # still holds processes, or another grader swept it
-                    pass
+                _clear(folder)
 
 
 def _pids(folder: Path) -> list[int]:

@@ -57,6 +57,7 @@ def _grade(args: argparse.Namespace) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from grader import batch, intake, reports
+    from grader.messages import printable
     from grader.runner import isolation_in_force
 
     root = args.root or catalog.KIT_ROOT
@@ -66,14 +67,14 @@ def _grade(args: argparse.Namespace) -> int:
     except intake.IntakeError as error:
         print(f"awaitlings grade: {error}", file=sys.stderr)
         return 2
+    for name in intake.skipped(args.submissions):
+        kinds = ", ".join(intake.ARCHIVES)
+        print(f"awaitlings grade: skipped {printable(name, 120)}: not a folder or an archive ({kinds})", file=sys.stderr)
     try:
         with console.status("Collecting the hidden checks (run once on the reference solutions)…"):
             plan = batch.plan(root, args.exercise)
-    except ValueError as error:  # a broken exercise.toml in the kit
+    except (ValueError, UnknownExercise) as error:  # a broken exercise.toml in the kit; --exercise 99
         print(f"awaitlings grade: {error}", file=sys.stderr)
-        return 2
-    if not plan.exercises:
-        print(f"awaitlings grade: no exercise matches {' '.join(args.exercise)}", file=sys.stderr)
         return 2
     columns = (TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), TextColumn("{task.description}"))
     with Progress(*columns, console=console) as progress:

@@ -20,6 +20,8 @@ from grader import messages
 from grader.batch import LearnerResult, Plan, commit_file, file_name
 from grader.timeline import svg_from_data
 
+LINE_LIMIT = 2000  # characters of one line of a message in feedback
+
 
 def _max(plan: Plan, exercise: str) -> float:
     return sum(c.max_points for c in plan.checks[exercise])
@@ -55,7 +57,7 @@ def grades_json(plan: Plan, results: list[LearnerResult], isolation: dict) -> st
 
 
 def feedback(plan: Plan, result: LearnerResult) -> str:
-    lines = [f"# Feedback for {escape(result.learner)}", "", f"Total: **{result.score():g} / {sum(_max(plan, e.name) for e in plan.exercises):g}**", ""]
+    lines = [f"# Feedback for {_markdown_text(result.learner)}", "", f"Total: **{result.score():g} / {sum(_max(plan, e.name) for e in plan.exercises):g}**", ""]
     for exercise in plan.exercises:
         checks = [c for c in result.checks if c.exercise == exercise.name]
         lines += [f"## {exercise.name}: {exercise.title} — {result.score(exercise.name):g} / {_max(plan, exercise.name):g}", ""]
@@ -64,13 +66,20 @@ def feedback(plan: Plan, result: LearnerResult) -> str:
             lines.append(f"- {mark} {check.title} ({check.points:g}/{check.max_points:g})")
             if check.outcome != "passed" and check.message:
                 fence = _fence(check.message)
-                lines += ["", f"  {fence}text", *(f"  {line}" for line in check.message.splitlines()), f"  {fence}", ""]
+                shown = [messages.printable(line, LINE_LIMIT) for line in check.message.splitlines()]  # no terminal escapes
+                lines += ["", f"  {fence}text", *(f"  {line}" for line in shown), f"  {fence}", ""]
             if check.schedule:
                 lines += ["", f"  {svg_from_data(check.schedule)}", ""]
         if any(c.outcome != "passed" for c in checks) and exercise.hints:
             lines += ["", f"Hint: {exercise.hints[0]}", ""]
         lines.append("")
     return "\n".join(lines)
+
+
+def _markdown_text(text: str) -> str:
+    """``text`` shown as it is in Markdown: every ASCII punctuation mark escaped, so a learner id
+    like ``[click](https://…)`` stays text, not a link."""
+    return re.sub(r"([!-/:-@\[-`{-~])", r"\\\1", text)
 
 
 def _fence(text: str) -> str:

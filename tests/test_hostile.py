@@ -567,10 +567,13 @@ def test_code_that_never_lets_the_interpreter_go_is_stopped_without_its_records(
         (folder / "03_gather").mkdir()
         (folder / "03_gather" / "gather.py").write_text(_gather("return sum(range(10 ** 15))", top=top))
     plan = batch.plan(ROOT, ["01", "03"])
+    runs, real_run = [], batch._run
+    monkeypatch.setattr(batch, "_run", lambda *args: runs.append(args[2]) or real_run(*args))
     started = time.monotonic()
     results = batch.grade(tmp_path / "class", tmp_path / "out", plan, jobs=2)
     assert time.monotonic() - started < 150
     assert len(results) == 2
+    assert len(runs) == 2, runs  # one each: the exercise running when time ran out is not run again
     for result in results:
         assert result.score("01_coroutines") == _full(plan, "01_coroutines") and result.score("03_gather") == 0
         assert any("without ending" in c.message for c in result.checks if c.exercise == "03_gather"), result.learner

@@ -101,19 +101,24 @@ def test_control_groups_are_in_force_here():
 
 
 def test_a_killed_graders_control_groups_are_swept():
-    """A grader killed with -9 leaves its empty groups behind: the next run deletes them, and only those."""
+    """A grader killed with -9 leaves its groups behind, with the runs it watched still in them:
+    the next run kills those runs and deletes the groups, and only those."""
     dead = subprocess.Popen(["true"])
     dead.wait()
     stale = [cgroups.HIERARCHIES / h / cgroups.PARENT / f"run-{dead.pid}-0" for h in ("memory", "pids")]
     alive = [cgroups.HIERARCHIES / h / cgroups.PARENT / f"run-{os.getpid()}-0" for h in ("memory", "pids")]
     for folder in stale + alive:
         folder.mkdir(parents=True)
+    orphan = subprocess.Popen(["sleep", "300"])
+    (stale[0] / "cgroup.procs").write_text(str(orphan.pid))
     group = cgroups.create(1 << 30, 16)
     try:
         assert group is not None
+        assert orphan.wait(timeout=10) == -signal.SIGKILL
         assert not any(folder.exists() for folder in stale)
         assert all(folder.exists() for folder in alive)
     finally:
+        orphan.kill()
         for folder in alive:
             folder.rmdir()
         group.remove()
