@@ -15,7 +15,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Callable
 
-from grader import catalog, intake, messages, names, timeline
+from grader import catalog, intake, messages, names, runner, timeline
 from grader.records import Record
 from grader.runner import Outcome, run_pytest, scratch_folder, secrets_of, sweep_scratch
 
@@ -265,12 +265,23 @@ def grade(
             else:
                 todo.append((entry, sources, problems))
         hide = (submissions.resolve(), out.resolve())
-        with executor or ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            for future in as_completed([pool.submit(grade_learner, plan_, *item, hide) for item in todo]):
+        pool = executor or ThreadPoolExecutor(max_workers=max(1, jobs))
+        futures = [pool.submit(grade_learner, plan_, *item, hide) for item in todo]
+        try:
+            for future in as_completed(futures):
                 result = future.result()
                 commit_file(out / ".learners" / f"{file_name(result.learner)}.json", json.dumps(asdict(result), indent=1))
                 results[result.learner] = result
                 progress(result.learner)
+        except KeyboardInterrupt:  # Ctrl-C: what is saved stays saved; nothing else goes on running
+            for future in futures:
+                future.cancel()
+            runner.stopping.set()
+            raise
+        finally:
+            if executor is None:
+                pool.shutdown(wait=True, cancel_futures=True)
+            runner.stopping.clear()
     return [results[e.learner] for e in entries]
 
 

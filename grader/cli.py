@@ -77,13 +77,19 @@ def _grade(args: argparse.Namespace) -> int:
         print(f"awaitlings grade: {error}", file=sys.stderr)
         return 2
     columns = (TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), TextColumn("{task.description}"))
-    with Progress(*columns, console=console) as progress:
-        task = progress.add_task("", total=len(entries))
-        results = batch.grade(
-            args.submissions, args.out, plan, jobs=args.jobs or os.cpu_count() or 1, resume=args.resume,
-            executor=_executor(args),
-            progress=lambda learner: progress.update(task, advance=1, description=escape(learner)),
-        )
+    try:
+        with Progress(*columns, console=console) as progress:
+            task = progress.add_task("", total=len(entries))
+            results = batch.grade(
+                args.submissions, args.out, plan, jobs=args.jobs or os.cpu_count() or 1, resume=args.resume,
+                executor=_executor(args),
+                progress=lambda learner: progress.update(task, advance=1, description=escape(learner)),
+            )
+    except KeyboardInterrupt:
+        saved = len(list((args.out / ".learners").glob("*.json")))
+        print(f"awaitlings grade: interrupted; {saved} learner(s) saved in {args.out}/.learners. "
+              "Run the same command to grade the rest.", file=sys.stderr)
+        return 130
     reports.write_all(args.out, plan, results, isolation_in_force())
     total = sum(sum(c.max_points for c in plan.checks[e.name]) for e in plan.exercises)
     table = Table(title=f"{len(results)} learners graded → {args.out}")

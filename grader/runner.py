@@ -289,6 +289,13 @@ def isolation_in_force() -> dict[str, object]:
 _SCRATCH = re.compile(r"awaitlings-(?:[a-z]+-)?(\d+)\.")  # the name scratch_folder gives: kind, owner's pid
 
 
+stopping = threading.Event()  # set: every run under way is killed within a second (Ctrl-C of a batch)
+
+
+class Stopped(BaseException):
+    """A run killed because ``stopping`` was set; not an outcome of the learner's code."""
+
+
 @contextlib.contextmanager
 def scratch_folder(prefix: str) -> Iterator[Path]:
     """A fresh temporary folder, removed afterwards whatever learner code left in it (a tree
@@ -427,6 +434,8 @@ def _watch(
     tally, counted, heard = records.Tally(record, key), -1, start
     try:
         while returncode is None and time.monotonic() - start < wall_limit:
+            if stopping.is_set():
+                raise Stopped
             try:
                 returncode = child.wait(timeout=1.0)
             except subprocess.TimeoutExpired:

@@ -461,3 +461,21 @@ def test_a_zip_listing_too_many_members_is_refused_before_the_list_is_read(tmp_p
     entry = intake.entries(submissions)[0]
     with pytest.raises(intake.IntakeError, match="lists more than 0 MiB of members"):
         intake.unpack(entry, tmp_path / "unpacked")
+
+
+@pytest.mark.timeout(300)
+def test_ctrl_c_stops_the_batch_at_once_and_keeps_what_is_saved(tmp_path):
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "grader.cli", "grade", str(CLASS), "--jobs", "1", "--exercise", *FIRST_THREE,
+               "--out", str(out)]
+    grading = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not list((out / ".learners").glob("*.json")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    grading.send_signal(signal.SIGINT)
+    sent = time.monotonic()
+    _, said = grading.communicate(timeout=60)
+    assert time.monotonic() - sent < 10, "the batch went on after Ctrl-C"
+    assert grading.returncode == 130 and "interrupted;" in said and "Traceback" not in said, said
+    saved = list((out / ".learners").glob("*.json"))
+    assert 1 <= len(saved) < len(EXPECTED) and f"{len(saved)} learner(s) saved" in said
