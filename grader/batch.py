@@ -49,6 +49,7 @@ class LearnerResult:
     key: str  # hash of the learner's graded files and the checks: unchanged means already graded
     checks: list[CheckResult] = field(default_factory=list)
     problems: dict[str, str] = field(default_factory=dict)  # exercise (or "*") -> what went wrong
+    graded: dict[str, str] = field(default_factory=dict)  # exercise -> which file was graded (and what else was found)
 
     def score(self, exercise: str | None = None) -> float:
         return sum(c.points for c in self.checks if exercise in (None, c.exercise))
@@ -140,16 +141,20 @@ def _result(record: Record | None, check: Record, problem: str | None, stopped: 
     return CheckResult(check.exercise, check.check, check.title, points, check.max_points, outcome, message, duration, schedule)
 
 
-def collect(plan_: Plan, entry: intake.Entry, unpacked: Path) -> tuple[dict[str, str], dict[str, str]]:
-    """The learner's module sources by exercise, and a one-line problem for what cannot be graded."""
-    sources, problems = {}, {}
+def collect(plan_: Plan, entry: intake.Entry, unpacked: Path) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """The learner's module sources by exercise, a one-line problem for what cannot be graded, and
+    which file was graded (a submission can hold two copies: ``exercises/`` and ``backup/``)."""
+    sources, problems, graded = {}, {}, {}
     try:
         folder = intake.unpack(entry, unpacked)
         for exercise in plan_.exercises:
-            path = intake.module_of(folder, exercise)
-            if path is None:
+            found = intake.modules_of(folder, exercise)
+            if not found:
                 problems[exercise.name] = f"no {exercise.name}/{exercise.filename} in the submission"
                 continue
+            path, others = found[0], [str(p.relative_to(folder)) for p in found[1:4]]
+            also = f" (also found {', '.join(others)}{', …' if len(found) > 4 else ''}: the shallowest is graded)" if others else ""
+            graded[exercise.name] = messages.printable(f"{path.relative_to(folder)}{also}", PROBLEM_LIMIT)
             try:
                 sources[exercise.name] = intake.read_module(path)
             except intake.IntakeError as error:
@@ -158,7 +163,7 @@ def collect(plan_: Plan, entry: intake.Entry, unpacked: Path) -> tuple[dict[str,
         problems["*"] = str(error)
     except Exception as error:  # noqa: BLE001  one submission the intake cannot handle must not stop the batch
         problems["*"] = GRADER_FAILED.format(error=f"{type(error).__name__}: {error}")
-    return sources, {where: messages.printable(text, PROBLEM_LIMIT) for where, text in problems.items()}
+    return sources, {where: messages.printable(text, PROBLEM_LIMIT) for where, text in problems.items()}, graded
 
 
 def key(plan_: Plan, sources: dict[str, str]) -> str:
@@ -170,11 +175,13 @@ def key(plan_: Plan, sources: dict[str, str]) -> str:
 
 
 def grade_learner(
-    plan_: Plan, entry: intake.Entry, sources: dict[str, str], problems: dict[str, str], hide: tuple[Path, ...] = ()
+    plan_: Plan, entry: intake.Entry, sources: dict[str, str], problems: dict[str, str], hide: tuple[Path, ...] = (),
+    graded_files: dict[str, str] | None = None,
 ) -> LearnerResult:
     """Grade one learner; never raises for anything the submission does.
 
-    ``hide``: folders the learner's code must not see (the class's submissions, the outputs).
+    ``hide``: folders the learner's code must not see (the class's submissions, the outputs);
+    ``graded_files``: which file was graded per exercise, for the feedback.
     """
     graded = [e for e in plan_.exercises if e.name in sources]
     by_check: dict[tuple[str, str], Record] = {}
@@ -198,7 +205,7 @@ def grade_learner(
             by_check.update({(r.exercise, r.check): r for r in again.records.values() if r.exercise == exercise.name})
     except Exception as error:  # noqa: BLE001  one learner the grader cannot handle must not stop the batch
         problems = {**problems, "*": messages.printable(GRADER_FAILED.format(error=f"{type(error).__name__}: {error}"), PROBLEM_LIMIT)}
-    result = LearnerResult(entry.learner, key(plan_, sources), problems=problems)
+    result = LearnerResult(entry.learner, key(plan_, sources), problems=problems, graded=graded_files or {})
     for exercise in plan_.exercises:
         problem = problems.get(exercise.name) or problems.get("*") or _tampered(by_check, exercise)
         for check in plan_.checks[exercise.name]:
@@ -254,19 +261,19 @@ def grade(
     out.mkdir(mode=0o700, parents=True, exist_ok=True)  # grades are private: a jailed user of another batch reads nothing
     done = load_done(out) if resume else {}
     results: dict[str, LearnerResult] = {}
+    hide = (submissions.resolve(), out.resolve())
     with scratch_folder("awaitlings-unpacked-") as scratch:
         todo = []
         for number, entry in enumerate(entries):
-            sources, problems = collect(plan_, entry, scratch / str(number))
+            sources, problems, graded = collect(plan_, entry, scratch / str(number))
             previous = done.get(entry.learner)
             if previous is not None and previous.key == key(plan_, sources):
                 results[entry.learner] = previous
                 progress(entry.learner)
             else:
-                todo.append((entry, sources, problems))
-        hide = (submissions.resolve(), out.resolve())
+                todo.append((entry, sources, problems, hide, graded))
         pool = executor or ThreadPoolExecutor(max_workers=max(1, jobs))
-        futures = [pool.submit(grade_learner, plan_, *item, hide) for item in todo]
+        futures = [pool.submit(grade_learner, plan_, *item) for item in todo]
         try:
             for future in as_completed(futures):
                 result = future.result()

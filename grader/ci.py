@@ -137,7 +137,7 @@ def learner_files(plan: batch.Plan, folder: Path) -> tuple[dict[str, Path], dict
     paths, sources, problems = {}, {}, {}
     for exercise in plan.exercises:
         try:
-            path = intake.module_of(folder, exercise) or _loose(folder, exercise)
+            path = next(iter(intake.modules_of(folder, exercise)), None) or _loose(folder, exercise)
         except intake.IntakeError as error:
             problems[exercise.name] = str(error)
             continue

@@ -200,9 +200,10 @@ def unpack(entry: Entry, dest: Path, keep: tuple[str, ...] | None = (".py",)) ->
     return dest
 
 
-def module_of(folder: Path, exercise: Exercise) -> Path | None:
-    """The learner's file for an exercise: the shallowest ``NN_topic/<module>.py`` under ``folder``."""
-    return next((p for p in files_named(folder, exercise.filename) if p.parent.name == exercise.name), None)
+def modules_of(folder: Path, exercise: Exercise) -> list[Path]:
+    """The learner's files for an exercise, the one graded first: every ``NN_topic/<module>.py``
+    under ``folder``, shallowest first (by name among equals)."""
+    return [p for p in files_named(folder, exercise.filename) if p.parent.name == exercise.name]
 
 
 def files_named(folder: Path, name: str) -> Iterator[Path]:

@@ -57,10 +57,12 @@ def grades_json(plan: Plan, results: list[LearnerResult], isolation: dict) -> st
 
 
 def feedback(plan: Plan, result: LearnerResult) -> str:
-    lines = [f"# Feedback for {_markdown_text(result.learner)}", "", f"Total: **{result.score():g} / {sum(_max(plan, e.name) for e in plan.exercises):g}**", ""]
+    lines = [f"# Feedback for {_code(result.learner)}", "", f"Total: **{result.score():g} / {sum(_max(plan, e.name) for e in plan.exercises):g}**", ""]
     for exercise in plan.exercises:
         checks = [c for c in result.checks if c.exercise == exercise.name]
         lines += [f"## {exercise.name}: {exercise.title} — {result.score(exercise.name):g} / {_max(plan, exercise.name):g}", ""]
+        if exercise.name in result.graded:
+            lines += [f"Graded: {_code(result.graded[exercise.name])}", ""]
         for check in checks:
             mark = "✅" if check.outcome == "passed" else "❌"
             lines.append(f"- {mark} {check.title} ({check.points:g}/{check.max_points:g})")
@@ -76,10 +78,11 @@ def feedback(plan: Plan, result: LearnerResult) -> str:
     return "\n".join(lines)
 
 
-def _markdown_text(text: str) -> str:
-    """``text`` shown as it is in Markdown: every ASCII punctuation mark escaped, so a learner id
-    like ``[click](https://…)`` stays text, not a link."""
-    return re.sub(r"([!-/:-@\[-`{-~])", r"\\\1", text)
+def _code(text: str) -> str:
+    """``text`` as a Markdown code span, which shows it as it is: a learner id like
+    ``[click](https://…)`` stays text, not a link; backticks in it cannot end the span."""
+    ticks = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    return f"{ticks} {text} {ticks}"
 
 
 def _fence(text: str) -> str:

@@ -282,7 +282,8 @@ def test_feedback_shows_a_learner_id_and_message_as_text(plan):
     text = reports.feedback(plan, batch.LearnerResult("[click](https://evil.example)", "k", [check]))
     assert "\x1b" not in text and "\x07" not in text
     assert "?]0;pwned??[2J all passed" in text and "  next line" in text
-    assert "# Feedback for \\[click\\]\\(https\\:" in text
+    assert "# Feedback for ` [click](https://evil.example) `" in text
+    assert reports._code("a `b` c") == "`` a `b` c ``"
 
 
 def test_a_submission_the_grader_fails_on_does_not_stop_the_batch(plan, tmp_path, monkeypatch):
@@ -339,7 +340,7 @@ def test_awkward_learner_names_each_get_their_own_row_and_files(tmp_path):
     rows = list(csv.reader(io.StringIO((tmp_path / "out" / "gradebook.csv").read_text())))
     assert len(rows) == 9 and not any(row[0].startswith(("=", "+", "-", "@")) for row in rows)
     feedback = list((tmp_path / "out" / "feedback").iterdir())
-    assert len(feedback) == 8 and not any("<img" in f.read_text().replace("\\<img", "") for f in feedback)  # \< is text
+    assert len(feedback) == 8 and not any("<img" in f.read_text().split("\n", 1)[1] for f in feedback)  # the id's is in code
 
 
 def test_archives_too_deep_or_too_big_to_read_through_are_refused(tmp_path, monkeypatch):
@@ -376,7 +377,7 @@ def test_archives_too_deep_or_too_big_to_read_through_are_refused(tmp_path, monk
         finally:
             os.chdir(home)
         exercise = catalog.load(ROOT / "exercises" / "01_coroutines")
-        assert intake.module_of(deep, exercise) is None
+        assert intake.modules_of(deep, exercise) == []
 
 
 def test_a_module_swapped_for_a_pipe_or_a_link_is_not_read(tmp_path):
@@ -396,11 +397,11 @@ def test_a_folder_of_too_many_entries_is_one_line(tmp_path, monkeypatch):
     exercise = catalog.load(ROOT / "exercises" / "03_gather")
     (tmp_path / ".venv" / "03_gather").mkdir(parents=True)
     (tmp_path / ".venv" / "03_gather" / "gather.py").write_text(SOLUTION)
-    assert intake.module_of(tmp_path, exercise) is None
+    assert intake.modules_of(tmp_path, exercise) == []
     for number in range(60):
         (tmp_path / f"junk{number}").mkdir()
     with pytest.raises(intake.IntakeError, match="more than 50 files and folders"):
-        intake.module_of(tmp_path, exercise)
+        intake.modules_of(tmp_path, exercise)
 
 
 def test_an_archive_it_cannot_read_gets_one_printable_line(tmp_path):
@@ -417,7 +418,7 @@ def test_an_archive_it_cannot_read_gets_one_printable_line(tmp_path):
     plan = batch.plan(ROOT, ["01"])
     problems = {}
     for number, entry in enumerate(intake.entries(submissions)):
-        _, problems[entry.learner] = batch.collect(plan, entry, tmp_path / "unpacked" / str(number))
+        _, problems[entry.learner], _ = batch.collect(plan, entry, tmp_path / "unpacked" / str(number))
     texts = [found["*"] for found in problems.values()]
     assert len(texts) == 2 and all(t.isprintable() and "grader failed" not in t for t in texts), texts
     assert problems["locked"]["*"] == "unreadable archive locked.zip: it is password-protected"
@@ -479,3 +480,17 @@ def test_ctrl_c_stops_the_batch_at_once_and_keeps_what_is_saved(tmp_path):
     assert grading.returncode == 130 and "interrupted;" in said and "Traceback" not in said, said
     saved = list((out / ".learners").glob("*.json"))
     assert 1 <= len(saved) < len(EXPECTED) and f"{len(saved)} learner(s) saved" in said
+
+
+def test_feedback_names_the_file_graded_and_the_other_copies(plan, tmp_path):
+    learner = tmp_path / "class" / "ada"
+    for copy in ("exercises", "Exercises_old"):
+        (learner / copy / "03_gather").mkdir(parents=True)
+        (learner / copy / "03_gather" / "gather.py").write_text(SOLUTION)
+    entry = intake.entries(tmp_path / "class")[0]
+    sources, problems, graded = batch.collect(plan, entry, tmp_path / "unpacked")
+    assert "03_gather" in sources and not problems.get("03_gather")
+    assert graded["03_gather"] == ("Exercises_old/03_gather/gather.py (also found exercises/03_gather/gather.py: "
+                                   "the shallowest is graded)")
+    result = batch.LearnerResult("ada", "k", graded=graded)
+    assert "Graded: ` Exercises_old/03_gather/gather.py (also found exercises/" in reports.feedback(plan, result)
