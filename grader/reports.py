@@ -82,7 +82,8 @@ def _code(text: str) -> str:
     """``text`` as a Markdown code span, which shows it as it is: a learner id like
     ``[click](https://…)`` stays text, not a link; backticks in it cannot end the span."""
     ticks = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
-    return f"{ticks} {text} {ticks}"
+    pad = " " if text.startswith("`") or text.endswith("`") else ""  # else the ticks would run together
+    return f"{ticks}{pad}{text}{pad}{ticks}"
 
 
 def _fence(text: str) -> str:

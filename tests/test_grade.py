@@ -282,8 +282,8 @@ def test_feedback_shows_a_learner_id_and_message_as_text(plan):
     text = reports.feedback(plan, batch.LearnerResult("[click](https://evil.example)", "k", [check]))
     assert "\x1b" not in text and "\x07" not in text
     assert "?]0;pwned??[2J all passed" in text and "  next line" in text
-    assert "# Feedback for ` [click](https://evil.example) `" in text
-    assert reports._code("a `b` c") == "`` a `b` c ``"
+    assert "# Feedback for `[click](https://evil.example)`" in text
+    assert reports._code("a `b` c") == "``a `b` c``" and reports._code("`b`") == "`` `b` ``"
 
 
 def test_a_submission_the_grader_fails_on_does_not_stop_the_batch(plan, tmp_path, monkeypatch):
@@ -493,4 +493,4 @@ def test_feedback_names_the_file_graded_and_the_other_copies(plan, tmp_path):
     assert graded["03_gather"] == ("Exercises_old/03_gather/gather.py (also found exercises/03_gather/gather.py: "
                                    "the shallowest is graded)")
     result = batch.LearnerResult("ada", "k", graded=graded)
-    assert "Graded: ` Exercises_old/03_gather/gather.py (also found exercises/" in reports.feedback(plan, result)
+    assert "Graded: `Exercises_old/03_gather/gather.py (also found exercises/" in reports.feedback(plan, result)
