@@ -6,7 +6,7 @@ import pytest
 
 from grader import expect
 from grader.failure import CheckFailed
-from grader.learner import first_leaf
+from grader.learner import first_leaf, known_advice
 from grader.probes import Probe
 
 GATHER = "asyncio.gather(*(fetch(item) for item in items))"
@@ -93,7 +93,8 @@ def test_fetch_all_lets_a_failure_out(learner, failing):
     error = LookupError(f"no such fruit: {failing}")
     fetch = Probe(delay=DELAYS.__getitem__, errors={failing: error})
     call = run(learner, "fetch_all", fetch, ITEMS)
-    advice = "Don't catch it in fetch_all: asyncio.gather re-raises the first failure."
+    # an everyday mistake that raised first (a gather without its *) has its own advice
+    advice = known_advice(call.run.error) or "Don't catch it in fetch_all: asyncio.gather re-raises the first failure."
     if isinstance(first_leaf(call.run.error), asyncio.InvalidStateError):
         advice = (
             "task.result() only reads a finished task: one you have just cancelled, or one still running, "

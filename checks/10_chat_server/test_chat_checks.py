@@ -84,6 +84,10 @@ SOCKETS = (
     "accepts connections for you and hands each one to its handler as (reader, writer): "
     "`await reader.readline()`, `writer.write(data)`, `await writer.drain()` wait without blocking."
 )
+HANDLER_ARGUMENTS = (
+    "asyncio.start_server calls the handler with two arguments, (reader, writer). To hand handle_client "
+    "the clients dict too, pass `functools.partial(handle_client, clients)` to start_server."
+)
 START = (
     "start_chat only starts the server: `return await asyncio.start_server(functools.partial("
     "handle_client, clients), host, port)`. The server then runs on its own while the loop runs."
@@ -243,6 +247,9 @@ class Peer:
 # --- the learner's server, watched -------------------------------------------------------------
 
 
+CALLING_HANDLER = "<calling the handler>"  # a Crash of asyncio's call of the handler (wrong arguments): no task ran
+
+
 @dataclass
 class Crash:
     """A task started from the learner's file that raised."""
@@ -250,7 +257,7 @@ class Crash:
     error: BaseException
     port: int | None  # the client port of the connection it served, if it served one
     task_name: str
-    function: str = "handle_client"  # the learner's coroutine function the task ran
+    function: str = "handle_client"  # the learner's coroutine function the task ran; CALLING_HANDLER: no task
 
 
 class Chat:
@@ -293,6 +300,16 @@ class Chat:
             return task
 
         loop.set_task_factory(factory)
+        handler = loop.get_exception_handler()
+
+        def note(loop: asyncio.AbstractEventLoop, context: dict) -> None:
+            error = context.get("exception")
+            if error is not None and "connection_made" in str(context.get("message")):  # asyncio's callback
+                self.crashes.append(Crash(error, None, "", CALLING_HANDLER))  # handle_client(reader, writer) failed
+            if handler is not None:
+                handler(loop, context)
+
+        loop.set_exception_handler(note)
 
     def _task_done(self, task: asyncio.Task, port: int | None, function: str) -> None:
         if task.cancelled():
@@ -317,6 +334,9 @@ class Chat:
         return "a task of yours"
 
     def crash_text(self, crash: Crash) -> str:
+        if crash.function == CALLING_HANDLER:
+            return (f"asyncio could not start serving the connection: calling your handler raised "
+                    f"{error_text(crash.error)}")
         return f"{self.serving(crash)} crashed: it raised {error_text(crash.error)} at {self.where(crash.error)}"
 
     def crash_of(self, name: str) -> Crash | None:
@@ -346,7 +366,9 @@ class Chat:
             return None
         error = crash.error
         if advice is None:
-            if isinstance(error, RuntimeError) and "during iteration" in str(error):
+            if crash.function == CALLING_HANDLER and isinstance(error, TypeError):
+                advice = HANDLER_ARGUMENTS
+            elif isinstance(error, RuntimeError) and "during iteration" in str(error):
                 advice = COPY
             elif isinstance(error, ConnectionError):
                 advice = (

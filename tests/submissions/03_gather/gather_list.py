@@ -1,4 +1,5 @@
 # expect-fail: test_fetch_all_runs_fetches_together: It raised TypeError
+# expect-fail: test_fetch_all_lets_a_failure_out[fails-first]: asyncio.gather takes the awaitables as separate arguments
 import asyncio
 
 
