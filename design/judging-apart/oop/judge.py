@@ -1,0 +1,269 @@
+"""The judge's side: run a learner coroutine in a child process, keep the probes and the clock here.
+
+The judge's looptime loop runs the probes. The learner's loop (in the child) takes its time
+from the judge's frames. Virtual time moves only while the learner is idle: from the moment
+the judge sends it a frame until it reports idle having seen that frame, the judge's selector
+waits on the socket in real time and never moves the clock. When both sides are idle, looptime
+jumps to the earliest timer of either (the learner's next timer is a ``call_at`` here).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ctypes
+import inspect
+import math
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import looptime
+
+from grader.loop import current_loop
+from oop import wire
+
+LOOP_LIMIT = 600.0  # seconds of loop time before a run counts as hung
+HELD_LIMIT = 5.0  # real seconds the learner may keep its loop busy without going idle
+ROUNDS = 20_000  # frames sent to the learner: a poll loop that makes time crawl passes it
+LEARNER_SIDE = Path(__file__).with_name("learner_side.py")
+ENDED = "its process ended before reporting"
+_PR_SET_DUMPABLE = 4
+
+
+@dataclass
+class Outcome:
+    """What a remote run gave: the learner's value or exception, and what the judge saw."""
+
+    value: Any = None
+    error: BaseException | None = None
+    not_awaitable: Any = None  # what the function returned, if it was not awaitable
+    loop_time: float = 0.0
+    real_time: float = 0.0
+    hung: bool = False  # both sides waiting with nothing that could wake them before the limit
+    busy: bool = False  # it woke ROUNDS times with no end in sight (a poll loop)
+    held: float | None = None  # real seconds it kept its loop busy before it was stopped
+    ended_early: str | None = None  # its process ended, or broke the protocol, before reporting
+    leaked: list[str] = field(default_factory=list)  # its tasks still pending when it returned
+    unawaited: dict[str, int] = field(default_factory=dict)  # proxy calls made but never awaited
+    frames: dict[int, tuple[BaseException, list]] = field(default_factory=dict, repr=False)
+
+    def where(self, error: BaseException) -> list[tuple[int, str, str]]:
+        """The learner's frames (line, function, text) ``error`` passed through, innermost last."""
+        return self.frames.get(id(error), (error, []))[1]
+
+
+class Judge:
+    """The judge's end of one run: answers calls, owns the clock, decides when time may move."""
+
+    def __init__(
+        self, loop: asyncio.AbstractEventLoop, sock: socket.socket, *, limit: float, held_limit: float, rounds: int
+    ) -> None:
+        self.loop, self.sock = loop, sock
+        self.limit, self.held_limit, self.rounds = limit, held_limit, rounds
+        self.outcome = Outcome()
+        self.codec = wire.JudgeCodec(self.outcome.frames)
+        self.reader = wire.FrameReader(wire.MAX_FRAME)
+        self.outbox: list[dict] = []
+        self.sent = 0  # frames sent
+        self.idle = True  # the learner has seen every frame and has nothing to do
+        self.busy_since = time.monotonic()
+        self.wake: asyncio.TimerHandle | None = None  # the learner's next timer
+        self.calls: dict[int, asyncio.Task] = {}
+        self.done = loop.create_future()
+        selector = loop._selector  # looptime's select moves time; the selector class's only waits
+        self._timed_select = selector.select
+        self._real_select = type(selector).select.__get__(selector)
+        selector.select = self._select
+        loop.add_reader(sock.fileno(), self._receive)
+
+    def _select(self, timeout: float | None) -> list:
+        if timeout == 0 or self.done.done():  # work is ready here: poll only
+            return self._timed_select(timeout)
+        if self.idle and self.outbox:
+            self._flush()
+            if self.done.done():
+                return []
+        if not self.idle:  # the learner is running at this instant: wait for it, time stands still
+            ready = self._real_select(max(0.0, self.busy_since + self.held_limit - time.monotonic()))
+            if not ready and time.monotonic() - self.busy_since >= self.held_limit:
+                self._finish(held=time.monotonic() - self.busy_since)
+            return ready
+        if timeout is None or self.loop.time() + timeout > self.limit:
+            self._finish(hung=True)  # nothing here or there can happen before the limit
+            return []
+        return self._timed_select(timeout)
+
+    def _flush(self) -> None:
+        if self.sent >= self.rounds:
+            self._finish(busy=True)
+            return
+        frame = wire.pack({"now": self.loop.time(), "ops": self.outbox})
+        self.outbox, self.sent, self.idle, self.busy_since = [], self.sent + 1, False, time.monotonic()
+        try:
+            self.sock.sendall(frame)
+        except OSError:
+            self._finish(ended_early=ENDED)
+
+    def _receive(self) -> None:
+        try:
+            data = self.sock.recv(1 << 16)
+        except OSError:
+            data = b""
+        if not data:
+            self._finish(ended_early=ENDED)
+            return
+        try:
+            for message in self.reader.feed(data):
+                self._handle(message)
+        except (wire.ProtocolError, LookupError, TypeError, ValueError) as error:
+            self._finish(ended_early=f"its process broke the protocol ({type(error).__name__}: {error})")
+
+    def _handle(self, message: dict) -> None:
+        if self.done.done():
+            return
+        op = message["op"]
+        if op != "idle" and self.idle:  # it woke by itself (a thread, a signal): it runs now
+            self.idle, self.busy_since = False, time.monotonic()
+        if op == "call":
+            ident, target = _int(message["id"]), self.codec.proxies[_int(message["proxy"])]
+            args = self.codec.decode(message["args"])
+            if ident in self.calls or type(args) is not list:
+                raise wire.ProtocolError("a malformed call")
+            self.calls[ident] = self.loop.create_task(self._serve(ident, target, args))
+        elif op == "cancel":
+            task = self.calls.get(_int(message["id"]))
+            if task is not None:
+                task.cancel()
+        elif op == "idle":
+            if _int(message["seen"]) == self.sent:
+                self.idle = True
+                if self.wake is not None:
+                    self.wake.cancel()
+                when = message["next"]
+                self.wake = None if when is None else self.loop.call_at(_time(when), self.outbox.append, {"op": "time"})
+        elif op == "done":
+            self._finish(**self._report(message))
+        else:
+            raise wire.ProtocolError(f"an unknown op {op!r}")
+
+    def _report(self, message: dict) -> dict:
+        report: dict[str, Any] = {
+            "leaked": [name[:200] for name in message["leaked"] if type(name) is str][:100],
+            "unawaited": {str(k)[:100]: _int(v) for k, v in message["unawaited"].items()},
+        }
+        for key in ("value", "error", "not_awaitable"):
+            if key in message:
+                report[key] = self.codec.decode(message[key])
+        if "error" in report and not isinstance(report["error"], BaseException):
+            raise wire.ProtocolError("an error that is not an exception")
+        return report
+
+    async def _serve(self, ident: int, target: Callable[..., Any], args: list) -> None:
+        """Run one call of a judge callable here, on the judge's loop, and queue its answer."""
+        try:
+            value = target(*args)
+            if inspect.isawaitable(value):
+                value = await value
+        except BaseException as error:
+            if isinstance(error, asyncio.CancelledError) and asyncio.current_task().cancelling():
+                raise  # the learner cancelled the call (or the run ended)
+            op, key, value = "error", "error", error
+        else:
+            op, key = "result", "value"
+        finally:
+            self.calls.pop(ident, None)
+        try:
+            self.outbox.append({"op": op, "id": ident, key: self.codec.encode(value)})
+        except TypeError as bug:  # a check handed out something the wire cannot carry
+            if not self.done.done():
+                self.done.set_exception(bug)
+
+    def _finish(self, **report: Any) -> None:
+        if self.done.done():
+            return
+        for key, value in report.items():
+            setattr(self.outcome, key, value)
+        self.outcome.loop_time = self.loop.time()
+        self.loop.remove_reader(self.sock.fileno())
+        self.done.set_result(self.outcome)
+
+
+def _int(value: Any) -> int:
+    if type(value) is not int:
+        raise wire.ProtocolError("an integer was expected")
+    return value
+
+
+def _time(value: Any) -> float:
+    if type(value) not in (int, float) or not math.isfinite(value):
+        raise wire.ProtocolError("a time was expected")
+    return float(value)
+
+
+def undumpable() -> None:
+    """Linux: no process of our uid may ptrace the judge or read its memory (/proc/<pid>/mem)."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)
+
+
+def run_remote(
+    module_path: str | Path,
+    function_name: str,
+    args: tuple | list,
+    limit: float = LOOP_LIMIT,
+    *,
+    held_limit: float = HELD_LIMIT,
+    rounds: int = ROUNDS,
+) -> Outcome:
+    """Call ``function_name(*args)`` of the module at ``module_path`` in a child process.
+
+    Callables in ``args`` (probes) stay here and run on this process's looptime loop when the
+    learner calls them. ``limit`` is in seconds of loop time, ``held_limit`` in real seconds.
+    """
+    undumpable()
+    loop = looptime.new_event_loop()
+    token = current_loop.set(loop)
+    ours, theirs = socket.socketpair()
+    log = tempfile.TemporaryFile()
+    start = time.perf_counter()
+    child = subprocess.Popen(
+        [sys.executable, "-I", str(LEARNER_SIDE), str(theirs.fileno())],
+        pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+    )
+    theirs.close()
+    ours.settimeout(held_limit)  # a send the learner never reads fails instead of waiting for ever
+    try:
+        judge = Judge(loop, ours, limit=limit, held_limit=held_limit, rounds=rounds)
+        path = str(Path(module_path).resolve())
+        args = judge.codec.encode(list(args))
+        judge.outbox.append({"op": "run", "path": path, "function": function_name, "args": args})
+        outcome = loop.run_until_complete(judge.done)
+        if outcome.ended_early == ENDED:  # let it finish exiting, for its exit code
+            try:
+                child.wait(timeout=1.0)
+            except subprocess.TimeoutExpired:
+                pass
+        child.kill()
+        code = child.wait()
+        if outcome.ended_early:
+            log.seek(0)
+            output = log.read()[-1000:].decode(errors="replace").strip()
+            outcome.ended_early += f" (exit code {code})" + (f"; its output ended: {output}" if output else "")
+        for task in judge.calls.values():  # calls still running: cancelled here, as the probes record
+            task.cancel()
+        if judge.calls:
+            loop.run_until_complete(asyncio.wait(list(judge.calls.values())))
+    finally:
+        child.kill()
+        child.wait()
+        loop.close()
+        ours.close()
+        log.close()
+        current_loop.reset(token)
+    outcome.real_time = time.perf_counter() - start
+    return outcome

@@ -1,0 +1,189 @@
+"""The learner's process: runs one learner coroutine on a loop whose clock the judge owns.
+
+Started by ``judge.run_remote`` as ``python -I learner_side.py FD`` (FD: its end of the
+socket). It reads one "run" message, calls the function, and asks the judge for every call
+of a judge callable. When its loop has nothing to do it says "idle" (with its next timer)
+and waits; only the judge moves its clock. Judge frames are ``{"now": t, "ops": [...]}``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import inspect
+import os
+import selectors
+import socket
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+if __name__ == "__main__":  # a script under -I: make the package importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from oop import wire  # noqa: E402
+
+
+class Link:
+    """The learner's end of the socket: the clock, the calls waiting for the judge, the idle reports."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.reader = wire.FrameReader()
+        self.now = 0.0
+        self.seen = 0  # judge frames received
+        self.loop: LearnerLoop | None = None
+        self.codec = wire.LearnerCodec(set(), self.make_proxy)
+        self.waiting: dict[int, asyncio.Future] = {}
+        self.jobs: set[asyncio.Future] = set()  # executor jobs in flight
+        self.handed: list[tuple[str, Any]] = []  # (proxy name, coroutine) for the unawaited count
+        self.run: dict | None = None  # the judge's "run" message
+        self._ids = 0
+
+    def send(self, message: dict) -> None:
+        self.sock.sendall(wire.pack(message))
+
+    def receive(self) -> None:
+        """Read what the socket holds (it is readable); act on each complete judge frame."""
+        data = self.sock.recv(1 << 16)
+        if not data:  # the judge is gone
+            os._exit(1)
+        for frame in self.reader.feed(data):
+            self.seen += 1
+            self.now = float(frame["now"])
+            for op in frame["ops"]:
+                self.handle(op)
+
+    def handle(self, op: dict) -> None:
+        if op["op"] in ("result", "error"):
+            future = self.waiting.pop(op["id"], None)
+            if future is not None and not future.done():
+                if op["op"] == "result":
+                    future.set_result(self.codec.decode(op["value"]))
+                else:
+                    future.set_exception(self.codec.decode(op["error"]))
+        elif op["op"] == "run":
+            self.run = op
+
+    def idle(self) -> None:
+        scheduled = self.loop._scheduled  # the loop's timer heap: the head is the next timer
+        self.send({"op": "idle", "next": scheduled[0].when() if scheduled else None, "seen": self.seen})
+
+    def make_proxy(self, number: int, name: str) -> Callable[..., Any]:
+        """A judge callable as the learner sees it: a function returning a coroutine that asks the judge."""
+        link = self
+
+        def proxy(*args: Any) -> Any:
+            coroutine = link.call(number, args)
+            coroutine.__qualname__ = f"{name}({', '.join(map(wire.short, args))})"
+            link.handed.append((name, coroutine))
+            return coroutine
+
+        proxy.__name__ = proxy.__qualname__ = name
+        return proxy
+
+    async def call(self, number: int, args: tuple) -> Any:
+        self._ids += 1
+        ident, future = self._ids, self.loop.create_future()
+        self.waiting[ident] = future
+        self.send({"op": "call", "id": ident, "proxy": number, "args": self.codec.encode(list(args))})
+        try:
+            return await future
+        except asyncio.CancelledError:
+            if self.waiting.pop(ident, None) is not None:
+                self.send({"op": "cancel", "id": ident})
+            raise
+
+    async def main(self, function: Callable[..., Any], args: list) -> None:
+        """Call the learner's function, await what it returns, report to the judge."""
+        report: dict[str, Any] = {}
+        try:
+            awaitable = function(*args)
+            if inspect.isawaitable(awaitable):
+                value = await awaitable
+                report["value"] = self.codec.encode(value)
+                if inspect.iscoroutine(value):
+                    value.close()
+            else:
+                report["not_awaitable"] = self.codec.encode(awaitable)
+        except (Exception, asyncio.CancelledError) as error:  # SystemExit ends the process: the judge sees it
+            report["error"] = self.codec.encode(error)
+        others = asyncio.all_tasks() - {asyncio.current_task()}
+        report["leaked"] = sorted(_task_name(t) for t in others)
+        unawaited = [name for name, c in self.handed if inspect.getcoroutinestate(c) == inspect.CORO_CREATED]
+        report["unawaited"] = {name: unawaited.count(name) for name in set(unawaited)}
+        done = {"op": "done", **report}
+        if len(wire.pack(done)) > wire.MAX_FRAME:
+            done["value"] = {"opaque": ["value", "a value too large to send"]}
+            done.pop("error", None)
+        self.send(done)
+
+
+def _task_name(task: asyncio.Task) -> str:
+    """fetch('a') for a proxy's call, one() for the learner's function one."""
+    name = getattr(task.get_coro(), "__qualname__", task.get_name())
+    return name if name.endswith(")") else name.rsplit(".", 1)[-1] + "()"
+
+
+class IdleSelector(selectors.DefaultSelector):
+    """Polls first; with nothing ready, no timer due and no executor job running, reports idle
+    to the judge, then waits for a judge frame (or the loop's own fds) for as long as it takes."""
+
+    link: Link
+
+    def select(self, timeout: float | None = None) -> list:
+        ready = super().select(0)
+        if ready or timeout is not None and timeout < self.link.loop._clock_resolution:
+            return ready  # a timer within the clock's resolution runs right after this select
+        if not any(not job.done() for job in self.link.jobs):
+            self.link.idle()
+        return super().select(None)
+
+
+class LearnerLoop(asyncio.SelectorEventLoop):
+    """An event loop whose time is the judge's clock, and which tracks its executor jobs."""
+
+    def __init__(self, link: Link) -> None:
+        selector = IdleSelector()
+        selector.link = link
+        super().__init__(selector)
+        self._link = link
+        link.loop = self
+
+    def time(self) -> float:
+        return self._link.now
+
+    def run_in_executor(self, executor: Any, func: Callable[..., Any], *args: Any) -> asyncio.Future:
+        future = super().run_in_executor(executor, func, *args)
+        self._link.jobs.add(future)
+        future.add_done_callback(self._link.jobs.discard)
+        return future
+
+
+def load(path: str, name: str) -> Callable[..., Any]:
+    spec = importlib.util.spec_from_file_location("learner_module", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return getattr(module, name)
+
+
+def main() -> None:
+    link = Link(socket.socket(fileno=int(sys.argv[1])))
+    while link.run is None:  # the first frame: what to run
+        link.receive()
+    run = link.run
+    link.codec.files.add(str(Path(run["path"]).resolve()))
+    loop = LearnerLoop(link)
+    asyncio.set_event_loop(loop)
+    try:
+        function = load(run["path"], run["function"])
+    except Exception as error:  # a syntax error, a failing import, no such function
+        link.send({"op": "done", "error": link.codec.encode(error), "leaked": [], "unawaited": {}})
+    else:
+        loop.add_reader(link.sock.fileno(), link.receive)
+        loop.run_until_complete(link.main(function, link.codec.decode(run["args"])))
+    os._exit(0)  # the judge has the report; never wait for the learner's threads
+
+
+if __name__ == "__main__":
+    main()

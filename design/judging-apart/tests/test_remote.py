@@ -1,0 +1,318 @@
+"""run_remote end to end: each test writes a small learner module and judges it in a child process."""
+
+import shlex
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from grader.probes import Probe
+from oop.judge import run_remote
+from oop.wire import Opaque, RemoteError
+
+SOLUTION_03 = Path(__file__).resolve().parents[3] / "solutions" / "03_gather" / "gather.py"
+
+
+@pytest.fixture
+def learner(tmp_path):
+    """``learner(source)`` writes a learner module and gives its path."""
+
+    def write(source: str) -> Path:
+        path = tmp_path / "learner.py"
+        path.write_text("import asyncio\n" + textwrap.dedent(source))
+        return path
+
+    return write
+
+
+def kinds(probe):
+    return [(e.kind, e.item, round(e.at, 6)) for e in probe.events]
+
+
+def test_sequential_awaits_take_the_sum(learner):
+    path = learner("""
+        async def fetch_all(fetch, items):
+            return [await fetch(item) for item in items]
+    """)
+    fetch = Probe(delay=1.0)
+    run = run_remote(path, "fetch_all", (fetch, ["a", "b", "c"]))
+    assert run.value == ["result of a", "result of b", "result of c"]
+    assert (fetch.peak, round(run.loop_time, 6)) == (1, 3.0)
+
+
+@pytest.mark.parametrize("body", [
+    "return await asyncio.gather(*(fetch(item) for item in items))",
+    "async with asyncio.TaskGroup() as group:\n"
+    "        tasks = [group.create_task(fetch(item)) for item in items]\n"
+    "    return [task.result() for task in tasks]",
+], ids=["gather", "taskgroup"])
+def test_concurrent_fetches_take_the_slowest(learner, body):
+    path = learner(f"async def fetch_all(fetch, items):\n    {body}\n")
+    fetch = Probe(delay=1.0)
+    run = run_remote(path, "fetch_all", (fetch, ["a", "b", "c"]))
+    assert run.value == ["result of a", "result of b", "result of c"]
+    assert (fetch.peak, round(run.loop_time, 6)) == (3, 1.0)
+    assert kinds(fetch)[-3:] == [("finish", item, 1.0) for item in "abc"]
+
+
+def test_the_learners_own_sleeps_take_virtual_time(learner):
+    path = learner("""
+        async def nap():
+            loop = asyncio.get_running_loop()
+            await asyncio.sleep(2)
+            await asyncio.sleep(1)
+            await asyncio.sleep(0.5)
+            return loop.time()
+    """)
+    run = run_remote(path, "nap", ())
+    assert (run.value, round(run.loop_time, 6)) == (3.5, 3.5)
+    assert run.real_time < 2.0
+
+
+def test_wait_for_times_out_exactly_and_cancels_the_call(learner):
+    path = learner("""
+        async def first(fetch, item):
+            return await asyncio.wait_for(fetch(item), 2.0)
+    """)
+    fetch = Probe(delay=5.0)
+    run = run_remote(path, "first", (fetch, "x"))
+    assert type(run.error) is TimeoutError
+    assert round(run.loop_time, 6) == 2.0
+    assert kinds(fetch) == [("start", "x", 0.0), ("cancel", "x", 2.0)]
+
+
+def test_executor_work_is_no_time_at_all(learner):
+    path = learner("""
+        def crunch(n):
+            return sum(i * i for i in range(n))
+
+        async def compute(n):
+            loop = asyncio.get_running_loop()
+            first = await asyncio.wait_for(loop.run_in_executor(None, crunch, n), 1.0)
+            second = await asyncio.wait_for(asyncio.to_thread(crunch, n), 1.0)
+            return first, second
+    """)
+    n = 300_000  # tens of milliseconds of real time per call
+    run = run_remote(path, "compute", (n,))
+    expected = sum(i * i for i in range(n))
+    assert (run.error, run.value, run.loop_time) == (None, (expected, expected), 0.0)
+
+
+def test_a_probes_exception_comes_back_as_the_same_object(learner):
+    path = learner("""
+        async def plain(fetch, items):
+            return await asyncio.gather(*(fetch(item) for item in items))
+
+        async def grouped(fetch, items):
+            async with asyncio.TaskGroup() as group:
+                for item in items:
+                    group.create_task(fetch(item))
+
+        async def settled(fetch, items):
+            return await asyncio.gather(*(fetch(item) for item in items), return_exceptions=True)
+    """)
+    error = LookupError("no such fruit: fig")
+    for name in ("plain", "grouped", "settled"):
+        fetch = Probe(delay={"kiwi": 2.0, "fig": 1.0}.__getitem__, errors={"fig": error})
+        run = run_remote(path, name, (fetch, ["kiwi", "fig"]))
+        if name == "plain":
+            assert run.error is error
+            assert [line for line, *_ in run.where(error)] == [4]  # the learner's line that awaited it
+        elif name == "grouped":
+            assert type(run.error) is ExceptionGroup and run.error.exceptions[0] is error
+        else:
+            assert run.value[0] == "result of kiwi" and run.value[1] is error
+
+
+def test_a_learner_exception_of_its_own_type_is_described(learner):
+    path = learner("""
+        class Oops(KeyError):
+            pass
+
+        async def boom():
+            raise Oops("custom")
+    """)
+    run = run_remote(path, "boom", ())
+    assert type(run.error) is RemoteError
+    assert (run.error.type_name, run.error.base, run.error.text) == ("Oops", "KeyError", "'custom'")
+    assert [function for _, function, _ in run.where(run.error)] == ["boom"]
+
+
+def test_an_endless_wait_is_a_hang_known_at_once(learner):
+    path = learner("""
+        async def forever():
+            await asyncio.Event().wait()
+    """)
+    run = run_remote(path, "forever", ())
+    assert run.hung and run.loop_time == 0.0  # not at the 600 s limit
+    assert run.real_time < 2.0  # the spawn: 60 ms on an idle machine, up to 0.9 s under 4 busy loops
+
+
+def test_a_timer_past_the_limit_is_a_hang_known_at_once(learner):
+    path = learner("""
+        async def later(fetch):
+            await fetch("a")
+            await asyncio.sleep(10_000)
+    """)
+    run = run_remote(path, "later", (Probe(delay=1.0),))
+    assert run.hung and run.loop_time == 1.0 and run.real_time < 2.0
+
+
+def test_a_poll_loop_that_makes_time_crawl_is_busy(learner):
+    path = learner("""
+        async def poll():
+            while True:
+                await asyncio.sleep(0.001)
+    """)
+    run = run_remote(path, "poll", (), rounds=2000)
+    assert run.busy and round(run.loop_time, 6) == 2.0  # 2000 frames: the run, then 1999 ticks
+
+
+def test_the_learner_process_holds_nothing_of_the_judge(learner):
+    path = learner("""
+        import gc, sys
+
+        async def fetch_all(fetch, items):
+            found = []
+            for cell in fetch.__closure__ or ():
+                inner = cell.cell_contents
+                found += [type(getattr(inner, "__self__", inner)).__name__]
+            probes = [o for o in gc.get_objects() if type(o).__name__ == "Probe"]
+            results = [await fetch(item) for item in items]
+            return found, len(probes), "grader" in sys.modules, results
+    """)
+    fetch = Probe(delay=1.0)
+    run = run_remote(path, "fetch_all", (fetch, ["a", "b", "c"]))
+    closure, probes, grader_loaded, results = run.value
+    assert "Probe" not in closure and probes == 0 and not grader_loaded
+    assert (fetch.peak, round(run.loop_time, 6), fetch.delay("a")) == (1, 3.0, 1.0)
+
+
+def test_a_busy_loop_is_stopped_by_the_backstop(learner):
+    path = learner("""
+        async def spin():
+            while True:
+                pass
+    """)
+    run = run_remote(path, "spin", (), held_limit=1.0)
+    assert run.held is not None and 1.0 <= run.held < 1.5
+    assert run.value is None and run.error is None and run.loop_time == 0.0
+
+
+def test_a_returned_object_becomes_opaque(learner):
+    path = learner("""
+        class Sneaky(list):
+            def __eq__(self, other):
+                return True
+
+        async def fetch_all(fetch, items):
+            return Sneaky()
+    """)
+    run = run_remote(path, "fetch_all", (Probe(), ["a"]))
+    assert type(run.value) is Opaque and run.value.type_name == "Sneaky"
+    assert run.value != ["result of a"]
+
+
+def test_a_plain_function_is_not_awaitable(learner):
+    path = learner("""
+        def fetch_all(fetch, items):
+            return [fetch(item) for item in items]
+    """)
+    run = run_remote(path, "fetch_all", (Probe(), ["a"]))
+    assert [(type(v), v.type_name) for v in run.not_awaitable] == [(Opaque, "coroutine")]
+    assert run.unawaited == {"fetch": 1}
+
+
+def test_a_task_left_running_is_reported_and_its_call_cancelled(learner):
+    path = learner("""
+        async def fire_and_forget(fetch):
+            asyncio.create_task(fetch("a"))
+            await asyncio.sleep(0.5)
+            return "done"
+    """)
+    fetch = Probe(delay=1.0)
+    run = run_remote(path, "fire_and_forget", (fetch,))
+    assert (run.value, run.leaked, round(run.loop_time, 6)) == ("done", ["fetch('a')"], 0.5)
+    assert kinds(fetch) == [("start", "a", 0.0), ("cancel", "a", 0.5)]
+
+
+@pytest.mark.parametrize("ending", ["raise SystemExit(0)", "os._exit(0)"])
+def test_a_learner_that_ends_its_process_is_reported(learner, ending):
+    path = learner(f"""
+        import os
+
+        async def quit(fetch):
+            await fetch("a")
+            {ending}
+    """)
+    run = run_remote(path, "quit", (Probe(),))
+    assert run.ended_early.startswith("its process ended before reporting (exit code 0)")
+    assert round(run.loop_time, 6) == 1.0
+
+
+def test_a_learner_that_writes_to_the_socket_breaks_the_protocol(learner):
+    path = learner("""
+        import os, sys
+
+        async def forge():
+            os.write(int(sys.argv[1]), b"\\xff\\xff\\xff\\xff")
+            await asyncio.sleep(1)
+    """)
+    run = run_remote(path, "forge", ())
+    assert run.ended_early.startswith("its process broke the protocol (ProtocolError: a frame of 4294967295 bytes")
+
+
+def test_a_syntax_error_is_reported_with_its_line(learner):
+    path = learner("async def broken(:\n    pass\n")
+    run = run_remote(path, "broken", ())
+    assert type(run.error) is SyntaxError and run.error.lineno == 2
+
+
+def test_the_reference_solution_of_exercise_03():
+    fetch = Probe(delay={"kiwi": 4.0, "fig": 1.0, "pear": 3.0, "apple": 2.0}.__getitem__, result=str.upper)
+    run = run_remote(SOLUTION_03, "fetch_all", (fetch, ["kiwi", "fig", "pear", "apple"]))
+    assert (run.value, fetch.peak, round(run.loop_time, 6)) == (["KIWI", "FIG", "PEAR", "APPLE"], 4, 4.0)
+    errors = {"fig": LookupError("no fig"), "pear": TimeoutError("pear timed out")}
+    fetch = Probe(delay=1.0, result=str.upper, errors=errors)
+    run = run_remote(SOLUTION_03, "fetch_all_settled", (fetch, ["kiwi", "fig", "pear", "apple"]))
+    assert run.value[0] == "KIWI" and run.value[1] is errors["fig"] and run.value[2] is errors["pear"]
+
+
+PEEK = """
+    import os
+
+    async def peek():
+        \"\"\"Read 16 bytes of the judge's memory, at its first readable mapping.\"\"\"
+        parent = os.getppid()
+        with open(f"/proc/{parent}/maps") as maps:
+            start = next(int(line.split("-")[0], 16) for line in maps if line.split()[1].startswith("r"))
+        with open(f"/proc/{parent}/mem", "rb") as mem:
+            mem.seek(start)
+            return mem.read(16)
+"""
+
+ATTEMPTS = f"""
+import sys
+sys.path.insert(0, {str(Path(__file__).resolve().parents[1])!r})
+from oop import judge
+def attempt():
+    run = judge.run_remote(sys.argv[1], "peek", ())
+    return type(run.error).__name__ if run.error else type(run.value).__name__
+prctl, judge.undumpable = judge.undumpable, lambda: None
+print(attempt())  # the judge still dumpable
+judge.undumpable = prctl
+print(attempt())
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/mem").exists() or not shutil.which("capsh"), reason="needs Linux and capsh")
+def test_the_learner_cannot_read_the_judges_memory(learner):
+    """Same uid, no CAP_SYS_PTRACE (root keeps it: as root, prctl alone does not stop the read)."""
+    path = learner(PEEK)
+    command = f"{shlex.quote(sys.executable)} -c {shlex.quote(ATTEMPTS)} {shlex.quote(str(path))}"
+    drop = ["capsh", "--drop=cap_sys_ptrace", "--", "-c", command]
+    done = subprocess.run(drop, capture_output=True, text=True, timeout=60)
+    assert done.stdout.split() == ["bytes", "PermissionError"], done.stderr
