@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import gc
 import os
+import re
 import shutil
 import signal
 import sys
@@ -144,6 +145,22 @@ def learner(request: pytest.FixtureRequest):
 def _exercise(folder: Path) -> catalog.Exercise:
     """The exercise in ``folder``, read once per run (its checks all ask)."""
     return catalog.load(folder)
+
+
+_DUMP = re.compile(r"^\+{5,} Timeout \+{5,}$", re.MULTILINE)  # where pytest-timeout's stack dump starts
+
+
+def _without_stack_dumps(sections: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The report's captured output without pytest-timeout's stack dumps (the grader's own frames):
+    stderr goes; of stdout, what the learner's code printed before the dump stays."""
+    kept = []
+    for title, text in sections:
+        if "stderr" in title:
+            continue
+        text = text[: found.start()] if (found := _DUMP.search(text)) else text
+        if text.strip():
+            kept.append((title, text))
+    return kept
 
 
 class LearnerMessage:
@@ -353,7 +370,7 @@ def _judging_hooks():
             text = message_for(call.excinfo, item, sandboxed(item.config))
             if text is not None:
                 report.longrepr = LearnerMessage(text)
-                report.sections = [s for s in report.sections if "stderr" not in s[0]]  # timeout stack dumps
+                report.sections = _without_stack_dumps(report.sections)
         if call.when == "call" and report.skipped and id(item) in guard["learner_tests"]:
             report.outcome, report.longrepr = "failed", LearnerMessage(skipped)
         if call.when == "call" and "changed" in guard:

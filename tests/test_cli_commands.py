@@ -3,6 +3,7 @@
 import json
 import shutil
 import subprocess
+import sys
 
 import pytest
 
@@ -224,3 +225,17 @@ def test_piped_output_is_plain_text(kit):
     assert "0/2 exercises done" in done.stdout
     done = cli(kit, "check", "03")
     assert done.returncode == 1 and "\x1b[" not in done.stdout and "✗" in done.stdout
+
+
+@pytest.mark.timeout(120)
+def test_pytest_shows_what_an_endless_loop_printed_but_not_the_graders_stacks(tmp_path):
+    """pytest-timeout's stack dump (the grader's own threads and files) is cut from the captured
+    output of a check stopped at its time limit; what the learner's code printed stays."""
+    kit = make_kit(tmp_path)
+    source = (kit / "solutions" / SOURCE / "gather.py").read_text()
+    endless = '    print("DEBUG items =", items)\n    i = 0\n    while i < len(items):\n        pass\n'
+    module(kit).write_text(source.replace("async def fetch_all(fetch, items):\n", "async def fetch_all(fetch, items):\n" + endless, 1))
+    done = subprocess.run([sys.executable, "-m", "pytest", f"exercises/{SOURCE}", "-x", "-p", "no:cacheprovider"],
+                          cwd=kit, capture_output=True, text=True, timeout=100)
+    assert "held the event loop" in done.stdout and "DEBUG items = ['slow', 'quick']" in done.stdout, done.stdout[-2000:]
+    assert "Timeout +++" not in done.stdout and "plugin.py" not in done.stdout, done.stdout[-2000:]
