@@ -970,7 +970,9 @@ def returned_futures(call, got: Any) -> None:
         )
 
 
-def judge_pool(call, pool: Pool, jobs: list[Any]) -> None:
+def judge_pool(call, pool: Pool, jobs: list[Any], *, any_order: bool = False) -> None:
+    """``any_order``: for a check of something else, where a few results read from a set come out
+    in order by chance (the order is judged by runs_jobs_together, with 12 jobs)."""
     expected = [pool.expected(job) for job in jobs]
     got = call.result()
     if not expect.same_items(pool.calls, jobs):
@@ -978,7 +980,8 @@ def judge_pool(call, pool: Pool, jobs: list[Any]) -> None:
             f"Called {call.text}. It submitted {short(pool.calls)}; expected each job submitted once: {short(jobs)}."
         )
     returned_futures(call, got)
-    if not expect.same(got, expected):
+    in_order = expect.same(got, expected) or (any_order and type(got) is list and expect.same_items(got, expected))
+    if not in_order:
         order = [
             pool.expected(j.job) for j in sorted(pool.jobs, key=lambda j: j.end or 0.0)
         ]
@@ -1036,7 +1039,7 @@ def test_pool_results_never_blocks_the_loop(learner):
     jobs = ["thumbnails", "report", "backup"]
     pool = Pool(DELAYS)
     call = run_pool(learner, pool, jobs)
-    judge_pool(call, pool, jobs)
+    judge_pool(call, pool, jobs, any_order=True)
 
 
 @pytest.mark.points(1)

@@ -559,8 +559,9 @@ def test_async_version_runs_fetches_together(learner):
     call = learner.run("fetch_all_async", fetch, list(ITEMS))
     _not_given_blocking(call, fetch)
     expect.ran_together(call, fetch, concept=GATHER, items=ITEMS)
+    # the order is judged by handles_many_items (20 items: a stable verdict), not from 3 items here
     expect.results(
-        call, [fetch.expected(item) for item in ITEMS], fetch, concept=GATHER
+        call, [fetch.expected(item) for item in ITEMS], fetch, concept=GATHER, any_order=True
     )
     expect.no_leftovers(call, fetch)
 

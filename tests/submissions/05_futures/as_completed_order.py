@@ -1,5 +1,5 @@
 # expect-fail: test_pool_results_runs_jobs_together: They are in the order the jobs finished, not in the order of jobs
-# expect-fail: test_pool_results_never_blocks_the_loop: in the order the jobs finished
+# expect-pass: test_pool_results_never_blocks_the_loop
 import asyncio
 
 

@@ -1,5 +1,5 @@
 # expect-fail: test_fetch_settled_keeps_the_other_results: it has no entry for fig
-# expect-fail: test_fetch_settled_runs_fetches_together: expected ({'c': 'result of c'
+# expect-fail: test_fetch_settled_runs_fetches_together: expected ({'h': 'result of h'
 # Pairs the items with asyncio.as_completed, which gives outcomes in the order they finish.
 import asyncio
 

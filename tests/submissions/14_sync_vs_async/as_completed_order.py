@@ -1,4 +1,4 @@
-# expect-fail: test_async_version_runs_fetches_together: in the order the calls finished
+# expect-fail: test_async_version_handles_many_items_and_none: in the order the calls finished
 # expect-pass: test_sync_version_fetches_one_after_another
 # Awaits the fetches with as_completed: all at once, but the results come in the order they finish.
 import asyncio
