@@ -147,12 +147,23 @@ def check(kit: Kit, out: Console, name: str | None) -> int:
 
 # awaitlings hint
 
-def hint(kit: Kit, out: Console, name: str, *, every: bool = False, level: int | None = None) -> int:
-    exercise = resolve(name, kit.exercises)
+def hint(kit: Kit, out: Console, name: str | None, *, every: bool = False, level: int | None = None) -> int:
+    """Hints of ``name``, or of the first unfinished exercise (as ``check`` picks it)."""
+    if name is None:
+        first = progress.first_unfinished(all_statuses(kit, out))
+        if first is None:
+            out.print(Text("Every exercise passes its visible tests: no hint needed. Well done!", style="bold green"))
+            return 0
+        exercise = first.exercise
+    else:
+        exercise = resolve(name, kit.exercises)
     return show_hints(kit, out, exercise, every=every, level=level)
 
 
-def show_hints(kit: Kit, out: Console, exercise: Exercise, *, every: bool = False, level: int | None = None) -> int:
+def show_hints(
+    kit: Kit, out: Console, exercise: Exercise, *, every: bool = False, level: int | None = None, again: str | None = None
+) -> int:
+    """``again``: how to ask for the next hint where a command is not how (``awaitlings watch``'s key)."""
     state = State(kit.state_dir)
     shown, total = state.hints_shown(exercise.name), len(exercise.hints)
     if every:
@@ -167,8 +178,8 @@ def show_hints(kit: Kit, out: Console, exercise: Exercise, *, every: bool = Fals
         out.print(Text(f"Hint {number} of {total} for {exercise.name}:", style="bold" if number == count else "dim"))
         out.print(Text("  " + text, style="" if number == count else "dim"))
     if count < total:
-        out.print(Text(f"Run `awaitlings hint {exercise.number}` again for hint {count + 1}, "
-                       f"or `awaitlings hint {exercise.number} --all`."))
+        out.print(Text(again.format(next=count + 1) if again else f"Run `awaitlings hint {exercise.number}` again for "
+                       f"hint {count + 1}, or `awaitlings hint {exercise.number} --all`."))
     else:
         out.print(Text(f"That was the last hint. The concept: {exercise.readme} · docs: {exercise.docs}"))
     return 0

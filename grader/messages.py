@@ -64,8 +64,9 @@ LOOP_HELD = (
     "was frozen meanwhile."
 )
 LOOP_HELD_ADVICE = (
-    "Look for a loop with no await in it, heavy computation, or a blocking call. "
-    "Pause with `await ...`, or move the work off the loop with asyncio.to_thread / run_in_executor."
+    "Look for a loop with no await in it (one whose condition never changes never ends), heavy "
+    "computation, or a blocking call. Fix an endless loop; pause long work with `await ...`, or move "
+    "it off the loop with asyncio.to_thread / run_in_executor."
 )
 STATIC_FINDINGS = "Blocking calls in your async code: {findings}."
 HUNG = (

@@ -169,7 +169,7 @@ class Watch:
             return False
         if key == "h":
             self.out.print()
-            commands.show_hints(self.kit, self.out, self.current)
+            commands.show_hints(self.kit, self.out, self.current, again="Press h again for hint {next}.")
         elif key == "l":
             self.out.print()
             commands.show_list(self.kit, self.out)

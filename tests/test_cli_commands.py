@@ -131,6 +131,17 @@ def test_hint_shows_one_more_each_call(kit, capsys):
     assert all(f"Hint {n} of {len(hints)} for {SECOND}" in out for n in range(1, len(hints) + 1))
 
 
+def test_hint_without_a_name_is_for_the_first_unfinished(kit, capsys):
+    code, out, _ = run(capsys, "hint")
+    assert code == 0 and "Hint 1 of" in out and f"for {SOURCE}:" in out
+    solve(kit)
+    code, out, _ = run(capsys, "hint")
+    assert code == 0 and f"for {SECOND}:" in out
+    solve(kit, SECOND)
+    code, out, _ = run(capsys, "hint")
+    assert code == 0 and "no hint needed" in out
+
+
 @pytest.mark.parametrize("typed", ["03", "3", "03_gather", "gather", "exercises/03_gather/", "03_gather/gather.py"])
 def test_names_as_learners_type_them(kit, capsys, typed):
     code, out, _ = run(capsys, "hint", typed)

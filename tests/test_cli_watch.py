@@ -85,6 +85,7 @@ def test_watch_reruns_on_save_moves_on_and_answers_keys(kit):
         hints = len(catalog.load(kit / "exercises" / SECOND).hints)
         screen.press("h")
         screen.wait_for(f"Hint 1 of {hints} for {SECOND}")
+        screen.wait_for("Press h again for hint 2.")
         screen.press("h")
         screen.wait_for(f"Hint 2 of {hints} for {SECOND}")
         screen.press("l")

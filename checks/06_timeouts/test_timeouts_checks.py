@@ -56,6 +56,8 @@ STEPS_DEADLINE = (
 )
 RETRY_HANG = (
     "a retry loop that never looks at the deadline (wrap the whole loop in `async with asyncio.timeout(deadline):`)",
+    "a deadline measured with time.time() or time.monotonic(): only the event loop's clock moves here "
+    "(asyncio.timeout and loop.time() use it)",
     "a missing await",
 )
 
