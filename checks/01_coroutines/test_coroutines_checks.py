@@ -78,16 +78,23 @@ def run(learner, name: str, *args: Any) -> Call:
 
 
 def _returned_unawaited(call: Call, value: Any, probes: tuple[Probe, ...]) -> None:
-    for probe in probes:
-        probe.never_awaited()  # closes the probe's coroutines, including a returned one
+    # also closes the probes' coroutines, including a returned one
+    lost = [f"{probe.name}({short(item)})" for probe in probes if probe.never_awaited() for item in probe.calls]
     if inspect.iscoroutine(value):
         value.close()
         callee = value.__qualname__
         made = callee if callee.endswith(")") else f"{callee}(...)"  # a probe's coroutine is named find_name(7)
+        lost = [name for name in lost if name != made]
+        also = (
+            f" Before that, {lost[0]} was called but never awaited either, so what it gave was a coroutine "
+            "object, not its value."
+            if lost else ""
+        )
+        fix = f"`name = await {lost[0].split('(')[0]}(...)`, then " if lost else ""
         raise CheckFailed(
             f"Called {call.text}. It returned a coroutine object, {made}, instead of its result: "
-            f"{made} was called but never awaited, so it never ran. {AWAIT}",
-            f"Await it and return what it gives: `return await {callee.split('(')[0]}(...)`.",
+            f"{made} was called but never awaited, so it never ran.{also} {AWAIT}",
+            f"Await each call where you make it: {fix}`return await {callee.split('(')[0]}(...)`.",
         )
     if isinstance(value, asyncio.Future):
         if value.done() and not value.cancelled():
