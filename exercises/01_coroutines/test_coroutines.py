@@ -6,6 +6,7 @@ instant measurement. `find_name` is a Probe: a fake async lookup that takes 1.5 
 time and records every call.
 """
 
+import asyncio
 import inspect
 import traceback
 
@@ -51,11 +52,33 @@ def test_greet_user_looks_up_the_name_then_greets(learner):
         )
 
 
+def test_greet_user_lets_a_lookup_error_out(learner):
+    """greet_user raises the exception of a failing find_name: there is no user 404"""
+    error = LookupError("no user with id 404")
+    find_name = Probe("find_name", delay=1.5, errors={404: error})
+    call = learner.run("greet_user", find_name, 404, 2)
+    expect.raised(
+        call,
+        error,
+        404,
+        advice="An exception raised inside an awaited coroutine comes out of the `await`, as from a plain call. "
+        "Don't catch it: the caller must learn that there is no such user.",
+    )
+
+
 def test_run_greeting_runs_greet_from_plain_code(learner):
     """run_greeting("Ada", 0), a plain function, returns the greeting of greet("Ada", 0)"""
     run_greeting = learner.function("run_greeting")
     if inspect.iscoroutinefunction(run_greeting):
         raise CheckFailed("run_greeting must be a plain function (def, not async def): plain code starts the event loop.")
+    policy, loops = asyncio.get_event_loop_policy(), []
+    make = policy.new_event_loop
+
+    def new_event_loop():  # every event loop run_greeting creates is kept here, to see that it is closed
+        loops.append(make())
+        return loops[-1]
+
+    policy.new_event_loop = new_event_loop
     try:
         greeting = run_greeting("Ada", 0)  # no wait: this one runs on a real event loop
     except Exception as error:
@@ -67,6 +90,11 @@ def test_run_greeting_runs_greet_from_plain_code(learner):
             f"Called run_greeting('Ada', 0). It raised {type(error).__name__}: {error}{where}.",
             "`return asyncio.run(greet(name, delay))`.",
         ) from None
+    finally:
+        del policy.new_event_loop
+        left_open = [loop for loop in loops if not loop.is_closed()]
+        for loop in left_open:
+            loop.close()
     if inspect.iscoroutine(greeting):
         greeting.close()
         raise CheckFailed(
@@ -76,3 +104,10 @@ def test_run_greeting_runs_greet_from_plain_code(learner):
         )
     if greeting != "Hello, Ada!":
         raise CheckFailed(f"Called run_greeting('Ada', 0). It returned {greeting!r}; expected 'Hello, Ada!'.")
+    if left_open:
+        raise CheckFailed(
+            f"Called run_greeting('Ada', 0). It returned {greeting!r} but left the event loop it created open: "
+            "an open loop holds on to its resources until someone closes it.",
+            "`return asyncio.run(greet(name, delay))`: asyncio.run creates a fresh loop, runs the coroutine, "
+            "then closes the loop, every time. Don't manage a loop by hand (new_event_loop, run_until_complete).",
+        )

@@ -7,6 +7,7 @@ Virtual time makes "give up after 2 s on a 30 s fetch" an exact, instant measure
 
 import asyncio
 
+from grader import expect
 from grader.failure import CheckFailed
 from grader.probes import Probe
 
@@ -71,6 +72,45 @@ def test_fetch_or_default_gives_up_with_the_default(learner):
     check(at(call, 2.0), call, when(call), "2 s", "Use asyncio.wait_for(fetch(item), seconds).")
     advice = "`except TimeoutError: return default`"
     check(value == "(cached)", call, f"the result {value!r}", "the default, '(cached)'", advice)
+
+
+def test_fetch_or_default_stops_the_fetch_it_gave_up_on(learner):
+    """fetch_or_default cancels the 30 s fetch it gave up on at 2 s: nothing is left running"""
+    fetch = Probe(delay=30.0, result=page)
+    left_running = []
+
+    async def scenario(fetch_or_default):
+        before = asyncio.all_tasks()
+        value = await fetch_or_default(fetch, "weather", 2.0, "(cached)")
+        # the tasks it started that were still running when it returned, not even asked to stop (task.cancel())
+        left_running.extend(t.get_coro().__qualname__ for t in asyncio.all_tasks() - before if not t.cancelling())
+        return value
+
+    call = learner.run_scenario(
+        "fetch_or_default", scenario, text="fetch_or_default(fetch, 'weather', 2.0, '(cached)')", probes=(fetch,)
+    )
+    value = call.result()
+    if left_running:
+        raise CheckFailed(
+            f"Called {call.text}. It returned {value!r} at {call.loop_time:g} s but left {', '.join(left_running)} "
+            "running: the fetch it gave up on would go on for another 28 s, for nobody. Expected it to be cancelled.",
+            "asyncio.wait_for and asyncio.timeout cancel the fetch for you when time is up; asyncio.wait(..., "
+            "timeout=...) only stops waiting: then cancel what is still pending yourself (`task.cancel()`).",
+        )
+
+
+def test_fetch_or_default_lets_other_errors_out(learner):
+    """fetch_or_default raises the fetch's own ConnectionError: only a timeout gives the default"""
+    error = ConnectionError("the weather service refused the connection")
+    fetch = Probe(delay=1.0, result=page, errors={"weather": error})
+    call = learner.run("fetch_or_default", fetch, "weather", 5.0, "(cached)")
+    expect.raised(
+        call,
+        error,
+        "weather",
+        advice="Catch only the timeout: `except TimeoutError: return default`. A ConnectionError is not a timeout, "
+        "and the caller must hear of it.",
+    )
 
 
 def test_fetch_with_retries_tries_again(learner):

@@ -19,17 +19,65 @@ STOP = (
     "after the last item, or `await queue.join()` and then cancel the consumers (and await them). "
     "join() returns only once task_done() has been called for every item put on the queue."
 )
+TASK_DONE = (
+    "Call `queue.task_done()` once for every item a consumer takes with get() (in a `finally:`, so it "
+    "also runs when process fails)."
+)
+EARLY_STOP = (
+    "An empty queue does not mean the work is done: the producers may still be fetching. Stop the "
+    "consumers only when no more items can come: a sentinel per consumer put after every producer has "
+    "finished, or `await queue.join()` after the producers and then cancel them."
+)
 
 
 def run_until_done(learner, name, *args, probes):
-    """Call name(*args); if it has not returned after a minute of loop time, stop waiting."""
+    """Call name(*args); if it has not returned after a minute of loop time, stop waiting.
+
+    The call also tells what your tasks left behind: `call.left_running`, the tasks still
+    running when it returned (name, and whether it had been cancelled); `call.waiting`, if it
+    never returned, what each task was waiting in ("get", "put" or "join") and on which queue.
+    """
+    left_running, waiting = [], []
 
     async def scenario(function):
-        task = asyncio.ensure_future(function(*args))
-        done, _ = await asyncio.wait({task}, timeout=60.0)
-        return task.result() if task in done else NEVER_RETURNED
+        before = asyncio.all_tasks()
 
-    return learner.run_scenario(name, scenario, text=describe_call(name, args), probes=probes)
+        async def watched():
+            try:
+                return await function(*args)
+            finally:
+                for task in asyncio.all_tasks() - before - {asyncio.current_task()}:
+                    left_running.append((f"{task.get_coro().__qualname__}()", task.cancelling() > 0))
+
+        task = asyncio.ensure_future(watched())
+        done, _ = await asyncio.wait({task}, timeout=60.0)
+        if task in done:
+            return task.result()
+        waiting.extend(queue_waits(asyncio.all_tasks() - before))
+        return NEVER_RETURNED
+
+    call = learner.run_scenario(name, scenario, text=describe_call(name, args), probes=probes)
+    call.left_running, call.waiting = left_running, waiting
+    return call
+
+
+def queue_waits(tasks):
+    """(method, queue) for each task paused in a queue's get(), put() or join(), found along its awaits."""
+    found = []
+    for task in tasks:
+        coroutine = task.get_coro()
+        while coroutine is not None:
+            frame = getattr(coroutine, "cr_frame", None)
+            queue = frame.f_locals.get("self") if frame else None
+            if isinstance(queue, asyncio.Queue) and frame.f_code.co_name in ("get", "put", "join"):
+                found.append((frame.f_code.co_name, queue))
+                break
+            coroutine = getattr(coroutine, "cr_await", None)
+    return found
+
+
+def plural(n, noun):
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def check(condition, call, saw, expected, advice=None):
@@ -39,16 +87,65 @@ def check(condition, call, saw, expected, advice=None):
 
 def check_done(call, process, wanted):
     """It returned, at the moment the last item was processed, with one result per item."""
-    finished = [span.end for span in process.spans() if span.end is not None]
+    finished = [event.at for event in process.events if event.kind == "finish"]
+    cancelled = [event for event in process.events if event.kind == "cancel"]
+    last = max(finished, default=0.0)
+    noun = "page" if call.function == "run_pipeline" else "item"
+    done = f"{len(finished)} of {plural(len(wanted), noun)} processed"
     if call.run.value is NEVER_RETURNED:
+        methods = [method for method, _ in call.waiting]
         if len(finished) == len(wanted):
+            unfinished = [queue._unfinished_tasks for method, queue in call.waiting if method == "join"]
+            if unfinished and unfinished[0] > 0:
+                raise CheckFailed(
+                    f"Called {call.text}. queue.join() never returned: all {len(wanted)} {noun}s were processed by "
+                    f"{last:g} s of loop time, but at {call.loop_time:g} s the queue still counted "
+                    f"{plural(unfinished[0], 'unfinished item')}. join() waits until task_done() has been called "
+                    "once for every item put on the queue.",
+                    TASK_DONE,
+                )
+            getters = methods.count("get")
             raise CheckFailed(
-                f"Called {call.text}. Your consumers never stop: the pipeline did not return after all "
-                f"items were processed (the last was done at {max(finished, default=0):g} s of loop time).",
+                f"Called {call.text}. Your consumers never stop: all {len(wanted)} {noun}s were processed by {last:g} s "
+                f"of loop time, but at {call.loop_time:g} s it had still not returned"
+                + (f", with {plural(getters, 'consumer')} waiting in queue.get() for {noun}s that never come." if getters else "."),
                 STOP,
             )
-        raise CheckFailed(f"Called {call.text}. It never returned, with {len(finished)} of {len(wanted)} processed.", STOP)
+        if "put" in methods and "get" not in methods:
+            when = "before the first one arrived" if not process.calls else "before the work was done"
+            raise CheckFailed(
+                f"Called {call.text}. It never returned, with {done}: your consumers stopped {when}, "
+                f"and a producer waited forever to put a {noun} on a full queue that nobody took from any more.",
+                EARLY_STOP,
+            )
+        raise CheckFailed(f"Called {call.text}. It never returned, with {done}.", STOP)
+    if isinstance(call.run.error, asyncio.CancelledError):
+        raise CheckFailed(
+            f"Called {call.text}. Nobody cancelled it, yet it raised CancelledError instead of returning the results: "
+            "awaiting a consumer task you cancelled (`await task`, or `asyncio.gather(*consumers)`) raises that "
+            "task's CancelledError in your code.",
+            "After cancelling the consumers, wait for them with `await asyncio.gather(*consumers, return_exceptions=True)`.",
+        )
     result = call.result()
+    if call.left_running:
+        names = ", ".join(sorted(name for name, _ in call.left_running))
+        all_cancelled = all(was_cancelled for _, was_cancelled in call.left_running)
+        raise CheckFailed(
+            f"Called {call.text}. It returned at {call.loop_time:g} s while {plural(len(call.left_running), 'task')} "
+            f"it started {'was' if len(call.left_running) == 1 else 'were'} still running ({names})"
+            + (": cancelled, but never awaited, so not stopped yet." if all_cancelled else "."),
+            "Await every consumer task before you return (gather them, or use a TaskGroup). If you cancel them, "
+            "await them after: `await asyncio.gather(*consumers, return_exceptions=True)`.",
+        )
+    if len(finished) < len(wanted):
+        when = "before the first one arrived" if not process.calls else "before the work was done"
+        if cancelled:
+            when += f" (process({cancelled[0].item!r}) was cancelled at {cancelled[0].at:g} s)"
+        raise CheckFailed(
+            f"Called {call.text}. It returned at {call.loop_time:g} s of loop time with {done}: "
+            f"your consumers stopped {when}.",
+            EARLY_STOP,
+        )
     expected = [process.expected(item) for item in wanted]
     check(
         isinstance(result, list) and Counter(map(repr, result)) == Counter(map(repr, expected)),
@@ -62,7 +159,6 @@ def check_done(call, process, wanted):
         f"process called with {process.calls}",
         f"one call per item: {sorted(wanted)}",
     )
-    last = max(finished, default=0.0)
     check(
         abs(call.loop_time - last) < 1e-6,
         call,

@@ -54,18 +54,21 @@ class Client:
 
     def vanish(self):
         """Break the connection without a goodbye: the server's readline() raises ConnectionResetError."""
-        with contextlib.suppress(OSError):
-            self.writer.get_extra_info("socket").setsockopt(
-                socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
-            )
         self.task.cancel()
-        self.writer.transport.abort()
+        vanish(self.writer)
 
     def close(self):
         if self.task is not None:
             self.task.cancel()
         if self.writer is not None:
             self.writer.close()
+
+
+def vanish(writer):
+    """Break a connection without a goodbye (a reset): at the other end, reads and drain() raise ConnectionResetError."""
+    with contextlib.suppress(OSError):
+        writer.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    writer.transport.abort()
 
 
 async def until(condition):
@@ -130,37 +133,48 @@ def run_server(learner, script, function="start_chat"):
     return outcome(call)
 
 
+async def room(*names):
+    """The test's own little server, to call broadcast directly: each name connects in turn and
+    sends its name. Returns the server, `clients` (name -> the server's StreamWriter of that
+    connection, in the order they came) and each name's client side, (reader, writer)."""
+    clients, ends = {}, {}
+
+    async def arrive(reader, writer):  # it only collects the writers, by name
+        name = (await reader.readline()).decode().strip()
+        clients[name] = writer
+
+    server = await asyncio.start_server(arrive, HOST, 0)
+    port = server.sockets[0].getsockname()[1]
+    for name in names:
+        ends[name] = await asyncio.open_connection(HOST, port)
+        ends[name][1].write(name.encode() + b"\n")
+        await until(lambda: name in clients)
+    return server, clients, ends
+
+
+async def received_by(clients, ends):
+    """What each live client received: the test writes "(end)" after the broadcast, so each
+    client knows it has everything broadcast sent."""
+    received = {}
+    await asyncio.sleep(0.1)  # a broadcast that hands its writes to tasks: they have run
+    for name, writer in clients.items():
+        if not writer.transport.is_closing():
+            writer.write(b"(end)\n")
+    for name, (reader, writer) in ends.items():
+        with contextlib.suppress(Exception):
+            data = await asyncio.wait_for(reader.readuntil(b"(end)\n"), WAIT)
+            received[name] = data.decode().removesuffix("(end)\n").splitlines(keepends=True)
+        writer.close()
+    return received
+
+
 def test_broadcast_reaches_everyone_but_the_sender(learner):
     """broadcast sends the line, with a newline, to every client but the sender"""
 
     async def scenario(broadcast):
-        clients, received = {}, {}
-
-        # the test's own little server: it only collects the writers, by name
-        async def arrive(reader, writer):
-            name = (await reader.readline()).decode().strip()
-            clients[name] = writer
-
-        server = await asyncio.start_server(arrive, HOST, 0)
-        port = server.sockets[0].getsockname()[1]
-        readers = {}
-        for name in ("ada", "bob", "cy"):
-            reader, writer = await asyncio.open_connection(HOST, port)
-            writer.write(name.encode() + b"\n")
-            readers[name] = (reader, writer)
-        await until(lambda: len(clients) == 3)
+        server, clients, ends = await room("ada", "bob", "cy")
         await broadcast(clients, "ada: hello", "ada")
-        for name, writer in clients.items():
-            writer.write(
-                b"(end)\n"
-            )  # so each client knows it has everything broadcast sent
-        for name, (reader, writer) in readers.items():
-            with contextlib.suppress(Exception):
-                data = await asyncio.wait_for(reader.readuntil(b"(end)\n"), WAIT)
-                received[name] = (
-                    data.decode().removesuffix("(end)\n").splitlines(keepends=True)
-                )
-            writer.close()
+        received = await received_by(clients, ends)
         server.close()
         return received
 
@@ -179,6 +193,78 @@ def test_broadcast_reaches_everyone_but_the_sender(learner):
             f"Called {call.text}. {name} received {received[name]}; expected ['ada: hello\\n'].",
             'Write the line and a newline, encoded: `writer.write((line + "\\n").encode())`, then `await writer.drain()`.',
         )
+
+
+def test_broadcast_skips_a_client_that_is_gone(learner):
+    """broadcast skips bob, whose connection broke, and still reaches cy and dee after him"""
+
+    async def scenario(broadcast):
+        server, clients, ends = await room("ada", "bob", "cy", "dee")
+        vanish(ends["bob"][1])
+        await until(clients["bob"].transport.is_closing)  # the server knows: a drain() for bob raises
+        try:
+            await asyncio.wait_for(broadcast(clients, "ada: hi", "ada"), WAIT)
+            error = None
+        except ConnectionError as exc:
+            error = exc
+        received = await received_by(clients, {name: ends[name] for name in ("cy", "dee")})
+        server.close()
+        return error, received
+
+    call = learner.run_scenario(
+        "broadcast", scenario, text="broadcast(clients, 'ada: hi', 'ada'), where bob's connection is gone"
+    )
+    error, received = outcome(call)
+    story = f"Called {call.text} (writing to bob, then drain(), raises ConnectionResetError)."
+    advice = (
+        "Each client is on its own: wrap the write and the drain for ONE client in `try: ... except "
+        "ConnectionError: ...` inside the loop, so a client that is gone is skipped and the others still get the line."
+    )
+    missing = [name for name in ("cy", "dee") if received.get(name) != ["ada: hi\n"]]
+    check(not missing, f"{story} {' and '.join(missing)} never got the line.", advice)
+    check(error is None, f"{story} cy and dee got the line, but broadcast raised {error!r}.", advice)
+
+
+def test_broadcast_waits_for_a_slow_reader(learner):
+    """broadcast awaits drain(): lines for a client that reads nothing do not pile up in the server"""
+    line = "ada: " + "x" * 1019  # 1 KiB with its newline
+
+    async def scenario(broadcast):
+        server, clients, ends = await room("ada", "slow")
+        # slow never reads, and the system keeps only 4 KiB for it: the rest waits in the writer's buffer
+        clients["slow"].get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+
+        async def chat():
+            for _ in range(2000):
+                await broadcast(clients, line, "ada")
+                await asyncio.sleep(0)  # a turn for the rest of the loop between two lines, as between two reads
+
+        talk = asyncio.ensure_future(chat())
+        buffered = 0
+        for _ in range(10):
+            await asyncio.sleep(0.1)
+            buffered = max(buffered, clients["slow"].transport.get_write_buffer_size())
+        limit = clients["slow"].transport.get_write_buffer_limits()[1]
+        if talk.done():
+            talk.result()  # broadcast raised: that error is the verdict
+        talk.cancel()
+        for name, (reader, writer) in ends.items():
+            vanish(writer)
+        server.close()
+        return buffered, limit
+
+    call = learner.run_scenario(
+        "broadcast", scenario, text="broadcast(clients, line, 'ada') 2000 times, with 1 KiB lines"
+    )
+    buffered, limit = outcome(call)
+    check(
+        buffered <= limit + 2048,
+        f"Called {call.text}, while slow read nothing. The server piled up {buffered // 1024} KiB in its write "
+        f"buffer for slow: it never waited for slow to take them. With drain() that buffer stays under its limit "
+        f"({limit // 1024} KiB) and the sender waits instead.",
+        "write() only puts the bytes in a buffer; `await writer.drain()` after it waits while that buffer is over "
+        "its limit, so a client that doesn't read slows its sender down instead of filling the server's memory.",
+    )
 
 
 def test_a_message_goes_to_the_others_not_back(learner):
@@ -245,12 +331,19 @@ def test_a_client_that_leaves_is_removed(learner):
     async def script(clients, server, port, connect):
         await connect("ada")
         bob = await connect("bob")
+        bobs_writer = clients["bob"]  # the server's side of bob's connection
         bob.close()
         gone = await until(lambda: "bob" not in clients)
         check(
             gone,
             f"bob closed the connection; {WAIT:g} s later clients was still {list(clients)}.",
             "In a `finally:` around the reading loop: `del clients[name]`, then tell the others and close the writer.",
+        )
+        check(
+            await until(bobs_writer.transport.is_closing),
+            f"bob closed the connection and was removed from clients, but {WAIT:g} s later the server's side of "
+            "bob's connection was still open: handle_client never closed its writer.",
+            "When the session ends, close the connection: `writer.close()` in the `finally:` of handle_client.",
         )
 
     run_server(learner, script)
