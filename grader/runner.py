@@ -14,9 +14,9 @@ leaves dies with it.
 from __future__ import annotations
 
 import contextlib
-import re
 import functools
 import os
+import re
 import resource
 import secrets
 import shlex
