@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 import gc
 import os
-import re
 import shutil
 import signal
 import sys
@@ -22,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import pytest_timeout
 
 from grader import catalog, loop, messages, tamper
 from grader.failure import CheckFailed, is_time_limit
@@ -145,22 +145,6 @@ def learner(request: pytest.FixtureRequest):
 def _exercise(folder: Path) -> catalog.Exercise:
     """The exercise in ``folder``, read once per run (its checks all ask)."""
     return catalog.load(folder)
-
-
-_DUMP = re.compile(r"^\+{5,} Timeout \+{5,}$", re.MULTILINE)  # where pytest-timeout's stack dump starts
-
-
-def _without_stack_dumps(sections: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """The report's captured output without pytest-timeout's stack dumps (the grader's own frames):
-    stderr goes; of stdout, what the learner's code printed before the dump stays."""
-    kept = []
-    for title, text in sections:
-        if "stderr" in title:
-            continue
-        text = text[: found.start()] if (found := _DUMP.search(text)) else text
-        if text.strip():
-            kept.append((title, text))
-    return kept
 
 
 class LearnerMessage:
@@ -316,6 +300,28 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(limit)
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_timeout_set_timer(item: pytest.Item, settings) -> bool | None:
+    """pytest-timeout's signal method without its dump of every thread's stack: the grader's own
+    frames, written through a buffered stream that could reach the learner's terminal after the
+    capture ended. The check fails with pytest-timeout's own message (is_time_limit reads it)."""
+    if settings.method != "signal" or threading.current_thread() is not threading.main_thread():
+        return None  # pytest-timeout's own way (its thread method ends the process)
+
+    def handler(signum, frame) -> None:
+        __tracebackhide__ = True
+        pytest.fail(pytest_timeout.PYTEST_FAILURE_MESSAGE % settings.timeout)
+
+    def cancel() -> None:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, signal.SIG_DFL)
+
+    item.cancel_timeout = cancel  # what pytest-timeout's cancel hook calls
+    signal.signal(signal.SIGALRM, handler)
+    signal.setitimer(signal.ITIMER_REAL, settings.timeout)
+    return True
+
+
 def _baseline(session: pytest.Session, writer: RecordWriter | None):
     """``changed`` and ``restore`` for what learner code must leave as it is: the harness, the
     check modules, pytest's hooks and what carries the records out."""
@@ -370,7 +376,7 @@ def _judging_hooks():
             text = message_for(call.excinfo, item, sandboxed(item.config))
             if text is not None:
                 report.longrepr = LearnerMessage(text)
-                report.sections = _without_stack_dumps(report.sections)
+                report.sections = [s for s in report.sections if "stderr" not in s[0]]  # the thread method's dumps
         if call.when == "call" and report.skipped and id(item) in guard["learner_tests"]:
             report.outcome, report.longrepr = "failed", LearnerMessage(skipped)
         if call.when == "call" and "changed" in guard:
