@@ -92,17 +92,26 @@ def outcome(call):
     return call.result()
 
 
+async def start(learner, clients):
+    """start_chat(clients, HOST, 0), which must return the listening asyncio.Server at once."""
+    try:
+        server = await asyncio.wait_for(learner.function("start_chat")(clients, HOST, 0), WAIT)
+    except TimeoutError:
+        raise CheckFailed(
+            f"start_chat had not returned after {WAIT:g} s: it must start the server and return it at once, "
+            "so the rest of the program can run while it serves.",
+            "Return what asyncio.start_server gives; don't await server.serve_forever() in start_chat.",
+        ) from None
+    check(server is not None, "start_chat returned None; expected the asyncio.Server.", "Did you forget the `return`?")
+    return server
+
+
 def run_server(learner, script, function="start_chat"):
     """Start your server with start_chat, run `script(clients, server, port, connect)`, clean up."""
 
     async def scenario(_function):
         clients, connected = {}, []
-        server = await learner.function("start_chat")(clients, HOST, 0)
-        check(
-            server is not None,
-            "start_chat returned None; expected the asyncio.Server.",
-            "Did you forget the `return`?",
-        )
+        server = await start(learner, clients)
         port = server.sockets[0].getsockname()[1]
 
         async def connect(name):
@@ -377,7 +386,7 @@ def test_stop_chat_closes_the_server(learner):
 
     async def scenario(stop_chat):
         clients = {}
-        server = await learner.function("start_chat")(clients, HOST, 0)
+        server = await start(learner, clients)  # a broken start_chat is not stop_chat's fault
         port = server.sockets[0].getsockname()[1]
         ada = Client("ada")
         await ada.connect(port)
