@@ -9,11 +9,14 @@ costs nothing. A learner's module for an exercise is found wherever the export p
 
 from __future__ import annotations
 
+import io
 import itertools
 import os
+import re
 import shutil
 import stat
 import tarfile
+import tokenize
 import unicodedata
 import zipfile
 import zlib
@@ -231,8 +234,10 @@ def files_named(folder: Path, name: str) -> Iterator[Path]:
 
 
 def read_module(path: Path) -> str:
-    """The module's source; IntakeError if it is too large, not UTF-8, or no longer a plain file
-    (swapped for a link, a named pipe or a device since it was found)."""
+    """The module's source as Python reads it (UTF-8, or the encoding its coding comment names,
+    which then says utf-8: the grader writes sources back as UTF-8); IntakeError if it is too
+    large, not text in its encoding, or no longer a plain file (swapped for a link, a named pipe
+    or a device since it was found)."""
     try:
         data = read_plain_file(path, MODULE_LIMIT + 1)
     except OSError as error:
@@ -242,6 +247,30 @@ def read_module(path: Path) -> str:
     if len(data) > MODULE_LIMIT:
         raise IntakeError(f"{path.name} is larger than {MODULE_LIMIT >> 20} MiB; not graded")
     try:
-        return data.decode("utf-8")
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as error:  # an unknown encoding named, a BOM beside another one, or a line not UTF-8
+        if "unknown encoding" in error.msg:
+            raise IntakeError(f"{path.name}: its coding comment names an {error.msg}") from None
+        if "encoding problem" in error.msg:
+            raise IntakeError(f"{path.name} starts with a UTF-8 byte order mark, but its coding comment names another encoding") from None
+        encoding = "utf-8"  # the decode below says where
+    try:
+        text = data.decode(encoding)
     except UnicodeDecodeError as error:
-        raise IntakeError(f"{path.name} is not UTF-8 text ({error.reason} at byte {error.start})") from None
+        name = "UTF-8" if encoding.startswith("utf-8") else encoding
+        raise IntakeError(f"{path.name} is not {name} text ({error.reason} at byte {error.start})") from None
+    return _as_utf8(text) if encoding != "utf-8" else text
+
+
+CODING = re.compile(r"^([ \t\f]*#.*?coding[:=][ \t]*)([-\w.]+)", re.ASCII)  # PEP 263
+
+
+def _as_utf8(text: str) -> str:
+    """``text`` with its coding comment (line 1 or 2) naming utf-8; lines keep their numbers."""
+    text = text.removeprefix("\ufeff")
+    lines = text.split("\n", 2)
+    for number, line in enumerate(lines[:2]):
+        if CODING.match(line):
+            lines[number] = CODING.sub(r"\1utf-8", line, count=1)
+            break
+    return "\n".join(lines)

@@ -107,13 +107,25 @@ def test_isolated_runs_have_loopback_only():
     assert isolation_in_force()["network"].startswith("loopback only")
 
 
+def test_a_coding_comment_is_honoured(plan, tmp_path):
+    """Python reads a module in the encoding its coding comment names (PEP 263): so does the grader."""
+    submissions = _learner(tmp_path, "lat", "")
+    source = "# -*- coding: latin-1 -*-\n" + SOLUTION.replace("import asyncio", "import asyncio\nCAFE = 'café'", 1)
+    (submissions / "lat" / "03_gather" / "gather.py").write_bytes(source.encode("latin-1"))
+    result = batch.grade(submissions, tmp_path / "out", plan, jobs=1)[0]
+    assert "03_gather" not in result.problems
+    assert result.score("03_gather") == sum(c.max_points for c in plan.checks["03_gather"]) > 0
+
+
 @pytest.mark.parametrize(
     "make, problem",
     [
         (lambda p: p.write_bytes(b"\xff\xfe not utf-8"), "is not UTF-8 text"),
         (lambda p: p.write_bytes(b"#" * (intake.MODULE_LIMIT + 1)), "larger than 1 MiB"),
+        (lambda p: p.write_bytes(b"# coding: klingon\n"), "its coding comment names an unknown encoding: klingon"),
+        (lambda p: p.write_bytes("# coding: utf-8\n# café\n".encode("latin-1")), "is not UTF-8 text"),
     ],
-    ids=["non-utf8", "huge"],
+    ids=["non-utf8", "huge", "unknown-coding", "lying-coding"],
 )
 def test_unreadable_module_gets_one_line(plan, tmp_path, make, problem):
     submissions = _learner(tmp_path, "odd", "")
