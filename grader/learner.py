@@ -149,15 +149,18 @@ class Learner:
         return run
 
     def run(
-        self, name: str, *args: Any, limit: float = LOOP_LIMIT, budget: int = CALLBACK_BUDGET, hang_causes: tuple[str, ...] = ()
+        self, name: str, *args: Any, limit: float = LOOP_LIMIT, budget: int = CALLBACK_BUDGET, hang_causes: tuple[str, ...] = (),
+        plain_def: str | None = None,
     ) -> Call:
         """Call ``name(*args)`` on a virtual-time loop; fail at once on anything that is never right.
 
         Blocking calls, a held loop, a hang, a busy wait, a non-async function, a nested
         ``asyncio.run`` and an unimplemented stub each raise CheckFailed with their message.
-        What the function returned or raised is left to the check.
+        What the function returned or raised is left to the check. With ``plain_def`` (the
+        task's advice for it), ``name`` must be an ``async def`` before anything runs: a plain
+        def returning ``asyncio.gather(...)`` works when awaited but starts its work when called.
         """
-        function = self._runnable(name)
+        function = self._runnable(name) if plain_def is None else self.coroutine_function(name, plain_def)
         handed = [_handed(a) for a in args]
         run = self._remember_stuck(name, run_coroutine(lambda: function(*handed), files=self.files, limit=limit, budget=budget))
         if self._after_run is not None:

@@ -17,6 +17,10 @@ STUCK_BEFORE = (
     "{function} was stopped at the time limit in an earlier check (see that check's message), "
     "so it is not run again."
 )
+GATHER_PLAIN_DEF = (
+    "A plain def that returns asyncio.gather(...) starts the fetches the moment {function} is called, "
+    "before anyone awaits it. Write `async def {function}(...)` and `return await asyncio.gather(...)`."
+)
 NOT_ASYNC_DEF = "{function} must be a coroutine function: define it with `async def`, not `def`."
 ASYNC_GENERATOR = (
     "{function} is an async generator function: an `async def` with `yield` in it gives an async generator "

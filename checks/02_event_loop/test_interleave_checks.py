@@ -60,8 +60,7 @@ def run(learner, name: str, *args: Any):
             "A plain def that returns asyncio.gather(...) or a task starts the work the moment it is "
             f"called, before anyone awaits it. Write `async def {name}(...)` and await inside it."
         )
-    learner.coroutine_function(name, advice)
-    return learner.run(name, *args)
+    return learner.run(name, *args, plain_def=advice)
 
 
 # --- the fake step --------------------------------------------------------------------

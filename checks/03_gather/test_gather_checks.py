@@ -4,7 +4,7 @@ import asyncio
 
 import pytest
 
-from grader import expect
+from grader import expect, messages
 from grader.failure import CheckFailed
 from grader.learner import first_leaf, known_advice
 from grader.probes import Probe
@@ -21,16 +21,8 @@ def slow_first():
 
 
 def run(learner, name, *args):
-    """``learner.run``, after making sure ``name`` is a coroutine function (``async def``), as the
-    task asks. A plain def returning ``asyncio.gather(...)`` works when awaited, but it starts every
-    fetch the moment it is called, before anyone awaits it (and with no loop running, it cannot
-    start them at all)."""
-    learner.coroutine_function(
-        name,
-        f"A plain def that returns asyncio.gather(...) starts the fetches the moment {name} is called, "
-        f"before anyone awaits it. Write `async def {name}(...)` and `return await asyncio.gather(...)`.",
-    )
-    return learner.run(name, *args)
+    """Call name(*args) on the test's loop, once sure that it is an `async def` coroutine function."""
+    return learner.run(name, *args, plain_def=messages.GATHER_PLAIN_DEF.format(function=name))
 
 
 def settled_never_raised(call, failing):

@@ -5,7 +5,7 @@ loop time and records when each call starts and finishes. Virtual time makes
 "3 fetches of 1 s take 1 s" an exact, instant measurement.
 """
 
-from grader import expect
+from grader import expect, messages
 from grader.probes import Probe
 
 GATHER = "asyncio.gather(*(fetch(item) for item in items))"
@@ -13,12 +13,7 @@ GATHER = "asyncio.gather(*(fetch(item) for item in items))"
 
 def run(learner, name, *args):
     """Call name(*args) on the test's loop, once sure that it is an `async def` coroutine function."""
-    learner.coroutine_function(
-        name,
-        f"A plain def that returns asyncio.gather(...) starts the fetches the moment {name} is called, "
-        f"before anyone awaits it. Write `async def {name}(...)` and `return await asyncio.gather(...)`.",
-    )
-    return learner.run(name, *args)
+    return learner.run(name, *args, plain_def=messages.GATHER_PLAIN_DEF.format(function=name))
 
 
 def test_fetch_all_returns_results_in_order(learner):
