@@ -10,7 +10,7 @@ from contextlib import nullcontext
 from rich.console import Console
 from rich.text import Text
 
-from grader import output, progress, stubs
+from grader import messages, output, progress, stubs
 from grader.catalog import Exercise
 from grader.kit import Kit
 from grader.names import resolve
@@ -100,10 +100,21 @@ def show_status(kit: Kit, out: Console, status: Status) -> None:
                 indented = "\n".join("      " + line for line in message.splitlines())
                 out.print(Text(indented), soft_wrap=True)
             previous = message
+        if test.printed and not test.passed:
+            show_printed(out, test.printed)
     if not status.tests:
         out.print(Text("  No visible test reported. pytest said:", style="red"))
         out.print(Text(status.output.rstrip()), soft_wrap=True)
     out.print(Text(f"  {status.passed}/{status.total} visible tests pass.", style=STYLE[status.state]))
+
+
+def show_printed(out: Console, printed: str, lines: int = 12) -> None:
+    """What the learner's code printed during a failed test: its first ``lines`` lines."""
+    shown = [messages.printable(line, 200) for line in printed.rstrip("\n").splitlines()]
+    out.print(Text("      Your code printed:", style="dim"))
+    out.print(Text("\n".join("        " + line for line in shown[:lines]), style="dim"), soft_wrap=True)
+    if len(shown) > lines:
+        out.print(Text(f"        … and {len(shown) - lines} more line(s)", style="dim"))
 
 
 def next_steps(kit: Kit, out: Console, status: Status, statuses: list[Status] | None = None) -> None:

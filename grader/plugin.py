@@ -29,6 +29,7 @@ from grader.records import Record, RecordWriter
 from grader.timeline import Picture
 
 MESSAGE_LIMIT = 2000  # characters of a failure kept in a record
+PRINTED_LIMIT = 2000  # characters of what a failed test's code printed kept in a record
 CHECK_TIMEOUT = 10.0  # seconds of real time per test of learner code: correct code needs milliseconds
 GRACE = 5.0  # seconds a check may take to end once its time limit stopped it
 EXIT_UNSTOPPABLE = 3  # the run's exit status when a check would not stop
@@ -274,7 +275,13 @@ def _points(item: pytest.Item) -> float:
     return float(marker.args[0]) if marker and marker.args else 0.0
 
 
-def _record(item: pytest.Item, outcome: str, message: str, duration: float, schedule: dict | None = None) -> Record:
+def _printed(report: pytest.TestReport) -> str:
+    """What the code printed while a test ran, as pytest captured it (its start only)."""
+    return "".join(text for name, text in report.sections if name in ("Captured stdout call", "Captured stderr call"))[:PRINTED_LIMIT]
+
+
+def _record(item: pytest.Item, outcome: str, message: str, duration: float, schedule: dict | None = None,
+            printed: str = "") -> Record:
     function = getattr(item, "function", None)
     doc = (function.__doc__ or "").strip().splitlines() if function else []
     max_points = _points(item)
@@ -289,6 +296,7 @@ def _record(item: pytest.Item, outcome: str, message: str, duration: float, sche
         message=message,
         duration=round(duration, 4),
         schedule=schedule,
+        printed=printed,
     )
 
 
@@ -350,6 +358,7 @@ def _judging_hooks():
     message_for, fail_if_tampered, sandboxed, end_leftovers = (
         _message_for, _fail_if_tampered, _in_sandbox, _end_leftover_processes)
     record, baseline, remove_sources, picture, limit = _record, _baseline, _remove_check_sources, Picture, MESSAGE_LIMIT
+    printed_by = _printed
     isinstance_, getattr_, timeout_of, skipped = isinstance, getattr, _timeout_of, messages.SKIPPED
 
     def pytest_collection_finish(session: pytest.Session) -> None:
@@ -388,7 +397,8 @@ def _judging_hooks():
             message = report.longreprtext[:limit] if report.failed else ""
             detail = getattr_(call.excinfo.value, "detail", None) if call.excinfo else None
             schedule = detail.data() if isinstance_(detail, picture) else None
-            writer.write(record(item, report.outcome, message, call.duration, schedule))
+            printed = printed_by(report) if report.failed else ""
+            writer.write(record(item, report.outcome, message, call.duration, schedule, printed))
             guard["recorded"].add(id(item))
         return report
 

@@ -31,6 +31,7 @@ class TestResult:
     title: str
     outcome: str  # passed, failed, skipped; "collected" if the run died before it
     message: str
+    printed: str = ""  # what the learner's code printed during the test, if it failed
 
     @property
     def passed(self) -> bool:
@@ -101,7 +102,7 @@ def _run(kit: Kit, exercises: list[Exercise]) -> tuple[dict[str, list[TestResult
     results: dict[str, list[TestResult]] = {e.name: [] for e in exercises}
     for record in outcome.records.values():
         if record.exercise in results:
-            results[record.exercise].append(TestResult(record.title, record.outcome, record.message))
+            results[record.exercise].append(TestResult(record.title, record.outcome, record.message, record.printed))
     complete = set()
     if outcome.returncode is not None:
         complete = {name for name, tests in results.items() if all(t.outcome != "collected" for t in tests)}
@@ -128,7 +129,7 @@ def statuses(
         if cached is None:
             stale.append(exercise)
         else:
-            tests = [TestResult(t["title"], t["outcome"], t["message"]) for t in cached["tests"]]
+            tests = [TestResult(t["title"], t["outcome"], t["message"], t.get("printed", "")) for t in cached["tests"]]
             found[exercise.name] = Status(exercise, tests, _started(kit, exercise), cached.get("output", ""))
     if stale:
         with running(stale):

@@ -28,6 +28,7 @@ class Record:
     message: str
     duration: float
     schedule: dict | None = None  # the timeline a failure drew, as data (see timeline.Picture)
+    printed: str = ""  # what the code under test printed during a failed test (its start)
 
 
 def _signature(key: bytes, body: str) -> str:

@@ -95,6 +95,21 @@ def test_check_names_each_failure_with_its_teaching_message_and_what_to_do(kit, 
     assert "Traceback" not in out
 
 
+def test_check_shows_what_a_failing_test_printed(kit, capsys):
+    """print() is how learners debug: what their code printed in a failed test is shown under it,
+    its escape codes made harmless; a passing test's prints are not."""
+    module(kit).write_text(SEQUENTIAL.replace(
+        "    return [await fetch(item) for item in items]",
+        "    print('fetching', items)\n    print('\\x1b[2Jgone')\n    return [await fetch(item) for item in items]"))
+    code, out, _ = run(capsys, "check", "03")
+    assert code == 1
+    together = out.index("✗ 3 fetches of 1 s take 1 s")
+    assert "Your code printed:" in out[together:]
+    assert "fetching ['a', 'b', 'c']" in out[together:]
+    assert "?[2Jgone" in out and "\x1b" not in out
+    assert out.count("Your code printed:") == 1  # the passing tests printed too; not shown
+
+
 def test_check_of_a_solved_exercise_points_to_the_next(kit, capsys):
     solve(kit)
     code, out, _ = run(capsys, "check", "03_gather")
