@@ -151,6 +151,9 @@ def _learner(command):
         except (KitNotFound, ValueError) as error:
             print(f"awaitlings: {error}", file=sys.stderr)
             return 2
+        if args.root is None and not kit.holds(Path.cwd()):
+            print(f"awaitlings: no kit in {Path.cwd()} or above it; using the one awaitlings was installed from, "
+                  f"{kit.root}", file=sys.stderr)
         try:
             return command(kit, out, args)
         except UnknownExercise as error:

@@ -63,6 +63,10 @@ class Kit:
     def module_path(self, exercise: catalog.Exercise) -> Path:
         return self.folder(exercise) / exercise.filename
 
+    def holds(self, path: Path) -> bool:
+        """Whether ``path`` is the kit's folder or inside it."""
+        return path.resolve().is_relative_to(self.root.resolve())
+
     def shown(self, path: Path) -> str:
         """A path as the learner types it: relative to the kit when it is inside."""
         try:

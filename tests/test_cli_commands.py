@@ -110,6 +110,21 @@ def test_check_shows_what_a_failing_test_printed(kit, capsys):
     assert out.count("Your code printed:") == 1  # the passing tests printed too; not shown
 
 
+def test_a_command_run_outside_any_kit_says_which_kit_it_uses(tmp_path, capsys, monkeypatch):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    code, out, err = run(capsys, "hint", "01", "--all")
+    assert code == 0 and "Hint 1 of" in out
+    assert f"no kit in {elsewhere} or above it; using the one awaitlings was installed from, {catalog.KIT_ROOT}" in err
+
+
+def test_a_command_run_inside_a_kit_says_nothing_about_kits(kit, capsys, monkeypatch):
+    monkeypatch.chdir(kit / "exercises")
+    _, _, err = run(capsys, "hint", "03", "--all")
+    assert err == ""
+
+
 def test_check_of_a_solved_exercise_points_to_the_next(kit, capsys):
     solve(kit)
     code, out, _ = run(capsys, "check", "03_gather")
