@@ -13,6 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from grader.probes import Probe  # noqa: E402
+from oop.forkserver import ForkServer  # noqa: E402
 from oop.judge import run_remote  # noqa: E402
 
 SOURCE = textwrap.dedent("""
@@ -40,10 +41,15 @@ def fingerprint(run, probe):
     return repr((run.value, type(run.error).__name__, round(run.loop_time, 6), run.leaked, events))
 
 
+ITEMS = [f"item-{n}" for n in range(50, 0, -1)]
+
+
+def five_of(item: str) -> float:
+    return 1.0 + int(item.split("-")[1]) % 5
+
+
 def scenarios():
-    items = [f"item-{n}" for n in range(50, 0, -1)]
-    five = lambda item: 1.0 + int(item.split("-")[1]) % 5  # noqa: E731
-    yield "50 fetches, 5 end times", lambda: Probe(delay=five), "many", items
+    yield "50 fetches, 5 end times", lambda: Probe(delay=five_of), "many", ITEMS
     staggered = ["ab", "abcd", "a", "abcdef", "abc"]
     yield "staggered, some time out", lambda: Probe(delay=lambda item: float(len(item))), "mixed", staggered
 
@@ -58,7 +64,14 @@ def main(repeats: int) -> None:
                 probe = make()
                 seen.add(fingerprint(run_remote(path, function, (probe, items)), probe))
             print(f"{name}: {len(seen)} distinct observation(s) in {repeats} runs")
+            if function == "many":
+                many_seen = seen
         costs = [run_remote(path, "trivial", ()).real_time for _ in range(repeats * 3)]
+        with ForkServer() as server:
+            forked = [run_remote(path, "trivial", (), server=server).real_time for _ in range(repeats * 3)]
+            probe = Probe(delay=five_of)
+            forked_many = run_remote(path, "many", (probe, ITEMS), server=server)
+            same = fingerprint(forked_many, probe) in many_seen
     starts = []
     for _ in range(repeats):
         t0 = time.perf_counter()
@@ -68,6 +81,9 @@ def main(repeats: int) -> None:
         return f"median {statistics.median(values) * 1000:.0f} ms, max {max(values) * 1000:.0f} ms"
 
     print(f"run_remote of a trivial coroutine ({len(costs)} runs): {ms(costs)}")
+    print(f"the same, forked from a fork server ({len(forked)} runs): {ms(forked)}; "
+          f"ratio of medians {statistics.median(costs) / statistics.median(forked):.1f}x")
+    print(f"50 fetches, forked: the same observation as started: {same}")
     print(f"bare `python -I -c 'import asyncio, ...'` ({len(starts)} runs): {ms(starts)}")
 
 

@@ -219,11 +219,13 @@ def run_remote(
     *,
     held_limit: float = HELD_LIMIT,
     rounds: int = ROUNDS,
+    server: Any = None,
 ) -> Outcome:
     """Call ``function_name(*args)`` of the module at ``module_path`` in a child process.
 
     Callables in ``args`` (probes) stay here and run on this process's looptime loop when the
     learner calls them. ``limit`` is in seconds of loop time, ``held_limit`` in real seconds.
+    With ``server`` (a ``forkserver.ForkServer``) the child is forked from it, else started.
     """
     undumpable()
     loop = looptime.new_event_loop()
@@ -231,10 +233,13 @@ def run_remote(
     ours, theirs = socket.socketpair()
     log = tempfile.TemporaryFile()
     start = time.perf_counter()
-    child = subprocess.Popen(
-        [sys.executable, "-I", str(LEARNER_SIDE), str(theirs.fileno())],
-        pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-    )
+    if server is not None:
+        child = server.fork(theirs, log.fileno())
+    else:
+        child = subprocess.Popen(
+            [sys.executable, "-I", str(LEARNER_SIDE), str(theirs.fileno())],
+            pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+        )
     theirs.close()
     ours.settimeout(held_limit)  # a send the learner never reads fails instead of waiting for ever
     try:

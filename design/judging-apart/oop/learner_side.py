@@ -167,8 +167,8 @@ def load(path: str, name: str) -> Callable[..., Any]:
     return getattr(module, name)
 
 
-def main() -> None:
-    link = Link(socket.socket(fileno=int(sys.argv[1])))
+def main(fd: int) -> None:
+    link = Link(socket.socket(fileno=fd))
     while link.run is None:  # the first frame: what to run
         link.receive()
     run = link.run
@@ -186,4 +186,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(int(sys.argv[1]))

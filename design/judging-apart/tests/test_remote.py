@@ -1,5 +1,7 @@
-"""run_remote end to end: each test writes a small learner module and judges it in a child process."""
+"""run_remote end to end: each test writes a small learner module and judges it in a child process,
+once with the child started (``python -I learner_side.py``) and once forked from a fork server."""
 
+import functools
 import shlex
 import shutil
 import subprocess
@@ -10,10 +12,26 @@ from pathlib import Path
 import pytest
 
 from grader.probes import Probe
+from oop import judge
+from oop.forkserver import ForkServer
 from oop.judge import run_remote
 from oop.wire import Opaque, RemoteError
 
 SOLUTION_03 = Path(__file__).resolve().parents[3] / "solutions" / "03_gather" / "gather.py"
+
+
+@pytest.fixture(scope="module")
+def fork_server():
+    with ForkServer() as server:
+        yield server
+
+
+@pytest.fixture(autouse=True, params=["started", "forked"])
+def start_mode(request, monkeypatch):
+    """``run_remote`` here, bound to the way its learner process is made."""
+    if request.param == "forked":
+        server = request.getfixturevalue("fork_server")
+        monkeypatch.setitem(globals(), "run_remote", functools.partial(judge.run_remote, server=server))
 
 
 @pytest.fixture
