@@ -22,6 +22,7 @@ from grader.runner import Outcome, run_pytest, scratch_folder, secrets_of, sweep
 NO_RESULT = "no result (the run was killed or exited early)"
 PROBLEM_LIMIT = 300  # characters of a problem line (a file name or an error text in it is the learner's)
 GRADER_FAILED = "not graded: the grader failed on this submission ({error}); tell your instructor"
+GRADER_FAILED_START = GRADER_FAILED.partition("(")[0]  # regraded on resume: the failure may have passed
 INI = """[pytest]
 addopts = --import-mode=importlib
 timeout = 30
@@ -162,7 +163,7 @@ def collect(plan_: Plan, entry: intake.Entry, unpacked: Path) -> tuple[dict[str,
     except intake.IntakeError as error:
         problems["*"] = str(error)
     except Exception as error:  # noqa: BLE001  one submission the intake cannot handle must not stop the batch
-        problems["*"] = GRADER_FAILED.format(error=f"{type(error).__name__}: {error}")
+        problems["*"] = _failure(error)
     return sources, {where: messages.printable(text, PROBLEM_LIMIT) for where, text in problems.items()}, graded
 
 
@@ -170,8 +171,19 @@ def key(plan_: Plan, sources: dict[str, str]) -> str:
     """What a grade depends on: the checks and the learner's sources."""
     digest = hashlib.sha256(plan_.fingerprint.encode())
     for name in sorted(sources):
-        digest.update(name.encode() + b"\0" + sources[name].encode() + b"\0")
+        digest.update(name.encode() + b"\0" + sources[name].encode("utf-8", "surrogatepass") + b"\0")
     return digest.hexdigest()
+
+
+def grader_failed(result: LearnerResult) -> bool:
+    """Whether the grader itself failed on this learner (a full disk, a bug): never a grade to keep."""
+    return any(problem.startswith(GRADER_FAILED_START) for problem in result.problems.values())
+
+
+def _failure(error: Exception) -> str:
+    """GRADER_FAILED for ``error``, without the paths an OSError names (the learner reads it)."""
+    text = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+    return messages.printable(GRADER_FAILED.format(error=f"{type(error).__name__}: {text}"), PROBLEM_LIMIT)
 
 
 def grade_learner(
@@ -204,7 +216,7 @@ def grade_learner(
             stopped_in[exercise.name] = again.stopped
             by_check.update({(r.exercise, r.check): r for r in again.records.values() if r.exercise == exercise.name})
     except Exception as error:  # noqa: BLE001  one learner the grader cannot handle must not stop the batch
-        problems = {**problems, "*": messages.printable(GRADER_FAILED.format(error=f"{type(error).__name__}: {error}"), PROBLEM_LIMIT)}
+        problems = {**problems, "*": _failure(error)}
     result = LearnerResult(entry.learner, key(plan_, sources), problems=problems, graded=graded_files or {})
     for exercise in plan_.exercises:
         problem = problems.get(exercise.name) or problems.get("*") or _tampered(by_check, exercise)
@@ -256,7 +268,7 @@ def grade(
     ``executor`` runs ``grade_learner`` calls (a dask cluster's, say); default: ``jobs`` threads
     here, each driving one sandboxed child process.
     """
-    entries = intake.entries(submissions)
+    entries = [e for e in intake.entries(submissions) if e.path.resolve() != out.resolve()]  # --out inside the class
     sweep_scratch()  # what a grader killed mid-batch left in /tmp
     out.mkdir(mode=0o700, parents=True, exist_ok=True)  # grades are private: a jailed user of another batch reads nothing
     done = load_done(out) if resume else {}
@@ -267,7 +279,7 @@ def grade(
         for number, entry in enumerate(entries):
             sources, problems, graded = collect(plan_, entry, scratch / str(number))
             previous = done.get(entry.learner)
-            if previous is not None and previous.key == key(plan_, sources):
+            if previous is not None and previous.key == key(plan_, sources) and not grader_failed(previous):
                 results[entry.learner] = previous
                 progress(entry.learner)
             else:

@@ -70,6 +70,9 @@ def _grade(args: argparse.Namespace) -> int:
     for name in intake.skipped(args.submissions):
         kinds = ", ".join(intake.ARCHIVES)
         print(f"awaitlings grade: skipped {printable(name, 120)}: not a folder or an archive ({kinds})", file=sys.stderr)
+    if any(e.path.resolve() == args.out.resolve() for e in entries):
+        print(f"awaitlings grade: skipped {printable(args.out.name, 120)}: it is the --out folder", file=sys.stderr)
+        entries = [e for e in entries if e.path.resolve() != args.out.resolve()]
     try:
         with console.status("Collecting the hidden checks (run once on the reference solutions)…"):
             plan = batch.plan(root, args.exercise)
@@ -230,7 +233,7 @@ def parser() -> argparse.ArgumentParser:
     grade.add_argument("submissions", type=Path, help="a folder with one folder or archive (.zip, .tar.gz) per learner")
     grade.add_argument("--out", type=Path, required=True, help="where the gradebook, feedback and report go")
     grade.add_argument("--jobs", type=int, default=None, help="learners graded at once (default: the number of cores)")
-    grade.add_argument("--exercise", nargs="*", default=None, metavar="NN", help="grade only these exercises")
+    grade.add_argument("--exercise", nargs="+", action="extend", default=None, metavar="NN", help="grade only these exercises")
     grade.add_argument("--executor", choices=["local", "dask"], default="local",
                        help="local: --jobs child processes here; dask: a dask.distributed cluster (awaitlings[dask])")
     grade.add_argument("--scheduler", default=None, metavar="ADDRESS",
@@ -248,7 +251,7 @@ def _autograding_commands(commands_) -> None:
     shipped = commands_.add_parser("release", help="(instructors) build the student kit: stubs, visible tests, "
                                    "README, the autograding workflow; never a solution or a hidden check")
     shipped.add_argument("--out", type=Path, required=True, help="a new or empty folder, or an earlier release")
-    shipped.add_argument("--exercise", nargs="*", default=None, metavar="NN", help="release only these exercises")
+    shipped.add_argument("--exercise", nargs="+", action="extend", default=None, metavar="NN", help="release only these exercises")
     shipped.add_argument("--checks-archive", type=Path, default=None, metavar="FILE.tar.gz",
                          help="also write the private hidden-checks pack that CI downloads (keep it private)")
     shipped.set_defaults(run=_release)
@@ -259,7 +262,7 @@ def _autograding_commands(commands_) -> None:
                         "(default: $AWAITLINGS_CHECKS, else this kit)")
     graded.add_argument("--submission", type=Path, default=None,
                         help="the learner's folder (or archive) of NN_topic folders (default: exercises, else .)")
-    graded.add_argument("--exercise", nargs="*", default=None, metavar="NN", help="grade only these exercises")
+    graded.add_argument("--exercise", nargs="+", action="extend", default=None, metavar="NN", help="grade only these exercises")
     graded.add_argument("--out", type=Path, default=Path("awaitlings-results"),
                         help="where results.json (Gradescope) and junit.xml go (default: awaitlings-results)")
     graded.add_argument("--results", type=Path, default=None, help="write results.json here instead of OUT/results.json")
@@ -271,7 +274,7 @@ def _autograding_commands(commands_) -> None:
     graded.set_defaults(run=_ci)
     bundle = commands_.add_parser("gradescope-bundle", help="(instructors) build a Gradescope autograder zip")
     bundle.add_argument("--out", type=Path, required=True, help="the zip to write, e.g. autograder.zip")
-    bundle.add_argument("--exercise", nargs="*", default=None, metavar="NN", help="grade only these exercises")
+    bundle.add_argument("--exercise", nargs="+", action="extend", default=None, metavar="NN", help="grade only these exercises")
     bundle.add_argument("--visibility", choices=VISIBILITIES, default="visible",
                         help="when learners see each check's result (default: visible)")
     bundle.set_defaults(run=_gradescope_bundle)

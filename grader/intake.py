@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import lzma
 import os
 import re
 import shutil
@@ -76,8 +77,13 @@ def entries(folder: Path) -> list[Entry]:
 
 def skipped(folder: Path) -> list[str]:
     """The names of what ``entries`` passes over in ``folder``: files that are not archives
-    (an LMS's index or metadata file, a learner's .rar), for the instructor to see."""
-    return [p.name for p in sorted(folder.iterdir()) if not p.name.startswith(".") and not p.is_dir() and not _archive_name(p.name)]
+    (an LMS's index or metadata file, a learner's .rar) or not files at all (a named pipe),
+    for the instructor to see."""
+    try:
+        entered = {e.path for e in entries(folder)}
+    except IntakeError:
+        entered = set()
+    return [p.name for p in sorted(folder.iterdir()) if not p.name.startswith(".") and p not in entered]
 
 
 def _archive_name(file_name: str) -> str | None:
@@ -195,7 +201,7 @@ def unpack(entry: Entry, dest: Path, keep: tuple[str, ...] | None = (".py",)) ->
         shutil.rmtree(dest, ignore_errors=True)
         raise
     except (OSError, zipfile.BadZipFile, tarfile.TarError, EOFError, RuntimeError, NotImplementedError, UnicodeError,
-            zlib.error) as error:  # RuntimeError: an encrypted zip; NotImplementedError: an unknown compression
+            zlib.error, lzma.LZMAError) as error:  # RuntimeError: an encrypted zip; NotImplementedError: an unknown compression
         shutil.rmtree(dest, ignore_errors=True)
         said = str(error).replace(str(dest), "").replace(str(entry.path.parent), "")  # no scratch paths: a rerun says the same
         why = "it is password-protected" if "encrypted" in said else f"{type(error).__name__}: {said}"
@@ -259,7 +265,14 @@ def read_module(path: Path) -> str:
     except UnicodeDecodeError as error:
         name = "UTF-8" if encoding.startswith("utf-8") else encoding
         raise IntakeError(f"{path.name} is not {name} text ({error.reason} at byte {error.start})") from None
-    return _as_utf8(text) if encoding != "utf-8" else text
+    if encoding != "utf-8":
+        text = _as_utf8(text)
+        surrogate = next((i for i, c in enumerate(text) if "\ud800" <= c <= "\udfff"), None)
+        if surrogate is not None:  # raw_unicode_escape and the like decode "\ud800" to one: no text file holds it
+            line = text.count("\n", 0, surrogate) + 1
+            raise IntakeError(f"{path.name} line {line} holds a lone surrogate (U+{ord(text[surrogate]):04X}), "
+                              f"which its {encoding} coding makes and no text file can hold")
+    return text
 
 
 CODING = re.compile(r"^([ \t\f]*#.*?coding[:=][ \t]*)([-\w.]+)", re.ASCII)  # PEP 263

@@ -128,17 +128,17 @@ def _system_steps(new: str) -> list[str]:
         if place.is_symlink():  # /bin -> usr/bin on merged-/usr systems
             steps.append(f"ln -s {shlex.quote(os.readlink(place))} {new}{name}")
         elif place.is_dir():
-            steps.append(f"mkdir {new}{name} && mount --bind {name} {new}{name} && mount -o remount,bind,ro {new}{name}")
+            steps.append(f"mkdir {new}{name} && mount --bind {name} {new}{name} && mount -o remount,bind,ro,nosuid,nodev {new}{name}")
     return steps
 
 
 def _device_steps(new: str) -> list[str]:
     """A /dev holding the harmless devices only, with a private /dev/shm (a process pool's semaphores)."""
-    steps = [f"mkdir {new}/dev && mount -t tmpfs -o size=64k,mode=755 awaitlings-dev {new}/dev"]
+    steps = [f"mkdir {new}/dev && mount -t tmpfs -o nosuid,nodev,size=64k,mode=755 awaitlings-dev {new}/dev"]
     steps += [f"touch {new}/dev/{d} && mount --bind /dev/{d} {new}/dev/{d}" for d in DEVICES]
     steps += [f"ln -s /proc/self/fd {new}/dev/fd"]
     steps += [f"ln -s /proc/self/fd/{n} {new}/dev/{name}" for n, name in enumerate(("stdin", "stdout", "stderr"))]
-    return [*steps, f"mkdir {new}/dev/shm && mount -t tmpfs -o size=64m,mode=1777 awaitlings-shm {new}/dev/shm"]
+    return [*steps, f"mkdir {new}/dev/shm && mount -t tmpfs -o nosuid,nodev,size=64m,mode=1777 awaitlings-shm {new}/dev/shm"]
 
 
 def _jail_script(uid: int, hide: list[Path], reach: list[Path], own: tuple[Path, ...] = (),
@@ -154,26 +154,27 @@ def _jail_script(uid: int, hide: list[Path], reach: list[Path], own: tuple[Path,
     for place in places:
         there = f"{new}{shlex.quote(str(place))}"
         if place in owned:  # a tmpfs copy of its own: what it writes counts against its memory, not our disk
-            how = (f"mkdir -p {there} && mount -t tmpfs -o size={OWN_SIZE},mode=700,uid={uid},gid={uid} "
+            how = (f"mkdir -p {there} && mount -t tmpfs -o nosuid,nodev,size={OWN_SIZE},mode=700,uid={uid},gid={uid} "
                    f"awaitlings-own {there} && cp -a {shlex.quote(str(place))}/. {there}/")
         else:
             how = f"mkdir -p {there} && mount --bind {shlex.quote(str(place))} {there}"
             if place not in reached or place in python:
-                how += f" && mount -o remount,bind,ro {there}"
+                how += f" && mount -o remount,bind,ro,nosuid,nodev {there}"
         mounts.append((place, how))
     for folder in fresh:
         there = f"{new}{shlex.quote(str(folder.resolve()))}"
-        mounts.append((folder.resolve(), f"mount -t tmpfs -o size={OWN_SIZE},mode=1777 awaitlings-fresh {there}"))
+        mounts.append((folder.resolve(), f"mount -t tmpfs -o nosuid,nodev,size={OWN_SIZE},mode=1777 awaitlings-fresh {there}"))
     for folder in _outermost(hide):
         if any(folder.is_relative_to(p) for p in places) and not any(p.is_relative_to(folder) for p in places):
             there = f"{new}{shlex.quote(str(folder))}"
-            mounts.append((folder, f"mount -t tmpfs -o size=4k,mode=000 awaitlings-hidden {there}"))
+            mounts.append((folder, f"mount -t tmpfs -o nosuid,nodev,size=4k,mode=000 awaitlings-hidden {there}"))
     for folder, size in ((TMP, PRIVATE_TMP_SIZE), (Path("/var/tmp"), "64m")):
-        mounts.append((folder, f"mkdir -p {new}{folder} && mount -t tmpfs -o size={size},mode=1777 awaitlings-tmp {new}{folder}"))
-    steps = ["ip link set lo up", f"mount -t tmpfs -o size=1m,mode=755 awaitlings-root {new}", *_system_steps(new),
+        mounts.append((folder, f"mkdir -p {new}{folder} && mount -t tmpfs -o nosuid,nodev,size={size},mode=1777 awaitlings-tmp {new}{folder}"))
+    steps = ["ip link set lo up", f"mount -t tmpfs -o nosuid,nodev,size=1m,mode=755 awaitlings-root {new}", *_system_steps(new),
              *_device_steps(new), f"mkdir {new}/proc && mount -t proc -o nosuid,nodev,noexec proc {new}/proc"]
     steps += [how for _, how in sorted(mounts, key=lambda m: len(m[0].parts))]
-    drop = f"setpriv --reuid={uid} --regid={uid} --clear-groups --inh-caps=-all"
+    # no setuid program (su, passwd) gains root, nor any capability: none is left to gain
+    drop = f"setpriv --reuid={uid} --regid={uid} --clear-groups --inh-caps=-all --bounding-set=-all --no-new-privs"
     # the same working folder inside, or / when it is not in the jail (a probe started anywhere)
     enter = f'exec chroot {new} /bin/sh -c \'{{ cd "$1" 2>/dev/null || cd /; }} && shift && exec "$@"\' sh "$(pwd)" {drop}'
     return " && ".join([*steps, f'{enter} "$@"'])

@@ -124,8 +124,9 @@ def test_a_coding_comment_is_honoured(plan, tmp_path):
         (lambda p: p.write_bytes(b"#" * (intake.MODULE_LIMIT + 1)), "larger than 1 MiB"),
         (lambda p: p.write_bytes(b"# coding: klingon\n"), "its coding comment names an unknown encoding: klingon"),
         (lambda p: p.write_bytes("# coding: utf-8\n# café\n".encode("latin-1")), "is not UTF-8 text"),
+        (lambda p: p.write_bytes(b'# coding: raw_unicode_escape\nX = "\\ud800"\n'), "line 2 holds a lone surrogate (U+D800)"),
     ],
-    ids=["non-utf8", "huge", "unknown-coding", "lying-coding"],
+    ids=["non-utf8", "huge", "unknown-coding", "lying-coding", "surrogate"],
 )
 def test_unreadable_module_gets_one_line(plan, tmp_path, make, problem):
     submissions = _learner(tmp_path, "odd", "")
@@ -184,6 +185,8 @@ def test_every_archive_kind_is_a_learner_and_other_files_are_named(tmp_path):
         (submissions / name).write_text("x")
     assert [e.learner for e in intake.entries(submissions)] == ["ada", "bob", "cy", "dee"]
     assert intake.skipped(submissions) == ["eve.rar", "gather.py", "submission_metadata.yml"]
+    os.mkfifo(submissions / "fay.zip")  # named like an archive, but a pipe: skipped, and said so
+    assert intake.skipped(submissions) == ["eve.rar", "fay.zip", "gather.py", "submission_metadata.yml"]
     command = [sys.executable, "-m", "grader.cli", "grade", str(submissions), "--out", str(tmp_path / "o"), "--exercise", "01"]
     done = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
@@ -317,6 +320,36 @@ def test_a_submission_the_grader_fails_on_does_not_stop_the_batch(plan, tmp_path
     assert (tmp_path / "out" / ".learners" / "bob.json").is_file()
 
 
+def test_a_grader_failure_is_graded_again_on_resume(plan, tmp_path, monkeypatch):
+    """A full disk made the grader fail on every learner: once it has room again, the same command
+    grades them (a grader failure is never a grade to keep), and the message names no path."""
+    shutil.copytree(CLASS / "ada", tmp_path / "class" / "ada")
+    real_run = batch._run
+
+    def disk_full(plan_, sources, exercises, hide):
+        raise OSError(28, "No space left on device", "/tmp/awaitlings-run-1234/records.jsonl")
+
+    monkeypatch.setattr(batch, "_run", disk_full)
+    (first,) = batch.grade(tmp_path / "class", tmp_path / "out", plan, jobs=1)
+    assert {c.message for c in first.checks} == {batch.GRADER_FAILED.format(error="OSError: No space left on device")}
+    monkeypatch.setattr(batch, "_run", real_run)
+    (again,) = batch.grade(tmp_path / "class", tmp_path / "out", plan, jobs=1)
+    assert again.score() == sum(c.max_points for checks in plan.checks.values() for c in checks)
+
+
+def test_the_out_folder_inside_the_class_is_no_learner(tmp_path):
+    submissions = tmp_path / "class"
+    shutil.copytree(CLASS / "ada", submissions / "ada")
+    command = [sys.executable, "-m", "grader.cli", "grade", str(submissions), "--out", str(submissions / "grades"),
+               "--exercise", "01"]
+    for _ in range(2):
+        done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+    assert "skipped grades: it is the --out folder" in done.stderr
+    rows = (submissions / "grades" / "gradebook.csv").read_text().splitlines()
+    assert [r.split(",")[0] for r in rows[1:]] == ["ada"]
+
+
 def test_awkward_learner_names_each_get_their_own_row_and_files(tmp_path):
     """Names that collide once made safe, a folder and an archive of one name, a name too long for
     a file, one not in UTF-8, a spreadsheet formula with HTML, a link: one row and one feedback file
@@ -427,13 +460,23 @@ def test_an_archive_it_cannot_read_gets_one_printable_line(tmp_path):
         data[data.index(header) + flags] |= 0x1
     (submissions / "locked.zip").write_bytes(bytes(data))
     (submissions / "\x1b[2J\x1b[1;32mALL GRADED\x1b[0m\nx.zip").write_bytes(b"not a zip")
+    with tarfile.open(tmp_path / "broken.tar.xz", "w:xz") as tar:
+        for name in ("01_coroutines/coroutines.py", "01_coroutines/notes.py"):
+            data = os.urandom(300_000)
+            member = tarfile.TarInfo(name)
+            member.size = len(data)
+            tar.addfile(member, io.BytesIO(data))
+    xz = bytearray((tmp_path / "broken.tar.xz").read_bytes())
+    xz[len(xz) * 3 // 4] ^= 0xFF  # corrupt data deep inside the xz stream: the header reads fine
+    (submissions / "broken.tar.xz").write_bytes(bytes(xz))
     plan = batch.plan(ROOT, ["01"])
     problems = {}
     for number, entry in enumerate(intake.entries(submissions)):
         _, problems[entry.learner], _ = batch.collect(plan, entry, tmp_path / "unpacked" / str(number))
     texts = [found["*"] for found in problems.values()]
-    assert len(texts) == 2 and all(t.isprintable() and "grader failed" not in t for t in texts), texts
+    assert len(texts) == 3 and all(t.isprintable() and "grader failed" not in t for t in texts), texts
     assert problems["locked"]["*"] == "unreadable archive locked.zip: it is password-protected"
+    assert problems["broken"]["*"].startswith("unreadable archive broken.tar.xz: LZMAError"), problems["broken"]
     assert any(t.startswith("unreadable archive ?[2J?[1;32mALL GRADED?[0m?x.zip: ") for t in texts), texts
 
 
@@ -450,6 +493,9 @@ def test_ids_differ_in_more_than_case_or_composition(tmp_path):
 
 def test_exercises_are_named_as_learners_type_them_and_an_unknown_one_is_one_line(tmp_path):
     assert [e.name for e in batch.plan(ROOT, ["3", "gather"]).exercises] == ["03_gather"]
+    from grader import cli
+    repeated = cli.parser().parse_args(["grade", str(CLASS), "--out", "o", "--exercise", "01", "--exercise", "03", "04"])
+    assert repeated.exercise == ["01", "03", "04"]  # the option repeated adds up; the last one does not win
     command = [sys.executable, "-m", "grader.cli", "grade", str(CLASS), "--out", str(tmp_path / "o"), "--exercise", "03", "99"]
     done = subprocess.run(command, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "no exercise called '99'" in done.stderr and "Traceback" not in done.stderr

@@ -542,6 +542,25 @@ def test_a_jailed_child_sees_only_what_it_was_given(tmp_path):
     assert readme == "False" and not wrote, (readme, wrote)
 
 
+def test_a_jailed_child_gains_nothing_from_setuid_programs(tmp_path):
+    """A setuid-root program (su, passwd) started in the jail runs as the jail's user, with no
+    capability: no_new_privs is set, the bounding set is empty, and the mounts are nosuid, nodev."""
+    peek = (
+        "import subprocess\n"
+        "status = dict(l.split(':', 1) for l in open('/proc/self/status') if ':' in l)\n"
+        "print(status['NoNewPrivs'].strip(), status['CapBnd'].strip())\n"
+        "print(subprocess.run(['id', '-u'], capture_output=True, text=True).stdout.strip())\n"
+        "print(sorted({o for l in open('/proc/self/mounts') for o in l.split()[3].split(',') if l.split()[1] in ('/usr', '/tmp', '/dev/shm')} & {'nosuid', 'nodev'}))\n"
+    )
+    jail = runner.jail(runner._jail_uid(), [], [tmp_path])
+    assert jail, runner.jail_problem()
+    seen = subprocess.run([*jail, sys.executable, "-I", "-c", peek], capture_output=True, text=True)
+    privs, uid, mounts = seen.stdout.splitlines()
+    assert privs == "1 0000000000000000", seen.stderr[-500:]
+    assert uid != "0"  # the jail's own user, whatever setuid programs it runs
+    assert mounts == "['nodev', 'nosuid']"
+
+
 def test_no_check_file_is_left_for_learner_code_to_read(graded):
     """Check sources and their bytecode are deleted once collected: learner code finds nothing."""
     _, results, _, _ = graded
