@@ -126,6 +126,9 @@ class Learner:
             raise CheckFailed(messages.MISSING_FUNCTION.format(file=self.exercise.filename, function=name))
         return found
 
+    def is_async_def(self, name: str) -> bool:
+        return inspect.iscoroutinefunction(self.function(name))
+
     def _runnable(self, name: str) -> Callable[..., Any]:
         """The function, unless an earlier check had to stop it at the real-time limit:
         running it again would only wait for the same limit."""
@@ -273,7 +276,7 @@ class Call:
                 messages.NOT_IMPLEMENTED_LINE.format(where=self.where(run.error)),
             )
         if isinstance(run.error, RuntimeError) and _is_nested_run(run.error):
-            advice = None if inspect.iscoroutinefunction(self.learner.function(self.function)) else (
+            advice = None if self.learner.is_async_def(self.function) else (
                 messages.NOT_ASYNC_DEF.format(function=self.function)
             )
             raise CheckFailed(messages.NESTED_RUN.format(call=self.text, what=_nested_what(run.error)), advice)

@@ -50,7 +50,13 @@ class Outcome:
     ended_early: str | None = None  # its process ended, or broke the protocol, before reporting
     leaked: list[str] = field(default_factory=list)  # its tasks still pending when it returned
     unawaited: dict[str, int] = field(default_factory=dict)  # proxy calls made but never awaited
+    # what the learner process's guards saw (with a budget): the kit's own detectors, run there
+    blocking: list[tuple[str, tuple | None, float]] = field(default_factory=list)  # (what, (file, line, function), at)
+    held_loop: list[tuple[float, float, tuple | None, float]] = field(default_factory=list)  # (real, cpu, where, at)
+    loop_errors: list[str] = field(default_factory=list)
+    unretrieved: list[BaseException] = field(default_factory=list)
     frames: dict[int, tuple[BaseException, list]] = field(default_factory=dict, repr=False)
+    raised_here: set[int] = field(default_factory=set, repr=False)  # ids of errors a learner line raised
 
     def where(self, error: BaseException) -> list[tuple[int, str, str]]:
         """The learner's frames (line, function, text) ``error`` passed through, innermost last."""
@@ -67,6 +73,7 @@ class Judge:
         self.limit, self.held_limit, self.rounds = limit, held_limit, rounds
         self.outcome = Outcome()
         self.codec = wire.JudgeCodec(self.outcome.frames)
+        self.codec.raised_here = self.outcome.raised_here
         self.reader = wire.FrameReader(wire.MAX_FRAME)
         self.outbox: list[dict] = []
         self.sent = 0  # frames sent
@@ -161,6 +168,14 @@ class Judge:
                 report[key] = self.codec.decode(message[key])
         if "error" in report and not isinstance(report["error"], BaseException):
             raise wire.ProtocolError("an error that is not an exception")
+        if "blocking" in message:
+            report["blocking"] = [(str(w)[:200], _location(at), _time(t)) for w, at, t in message["blocking"][:20]]
+            report["held_loop"] = [(_time(r), _time(c), _location(at), _time(t)) for r, c, at, t in message["held"][:20]]
+            report["busy"] = message["busy"] is True
+            report["loop_errors"] = [str(e)[:500] for e in message["loop_errors"][:20]]
+            report["unretrieved"] = [self.codec.decode(e) for e in message["unretrieved"][:5]]
+            if not all(isinstance(e, BaseException) for e in report["unretrieved"]):
+                raise wire.ProtocolError("an unretrieved error that is not an exception")
         return report
 
     async def _serve(self, ident: int, target: Callable[..., Any], args: list) -> None:
@@ -199,6 +214,13 @@ def _int(value: Any) -> int:
     return value
 
 
+def _location(value: Any) -> tuple[str, int, str] | None:
+    if value is None:
+        return None
+    file, line, function = value
+    return wire._str(file)[:500], _int(line), wire._str(function)[:200]
+
+
 def _time(value: Any) -> float:
     if type(value) not in (int, float) or not math.isfinite(value):
         raise wire.ProtocolError("a time was expected")
@@ -220,12 +242,16 @@ def run_remote(
     held_limit: float = HELD_LIMIT,
     rounds: int = ROUNDS,
     server: Any = None,
+    budget: int | None = None,
+    kind_only: bool = False,
 ) -> Outcome:
     """Call ``function_name(*args)`` of the module at ``module_path`` in a child process.
 
     Callables in ``args`` (probes) stay here and run on this process's looptime loop when the
     learner calls them. ``limit`` is in seconds of loop time, ``held_limit`` in real seconds.
     With ``server`` (a ``forkserver.ForkServer``) the child is forked from it, else started.
+    With ``budget`` (loop callbacks) the kit's guards run in the child and report what they saw.
+    With ``kind_only`` nothing runs: the value is what the function is ("coroutine function"...).
     """
     undumpable()
     loop = looptime.new_event_loop()
@@ -246,7 +272,12 @@ def run_remote(
         judge = Judge(loop, ours, limit=limit, held_limit=held_limit, rounds=rounds)
         path = str(Path(module_path).resolve())
         args = judge.codec.encode(list(args))
-        judge.outbox.append({"op": "run", "path": path, "function": function_name, "args": args})
+        run = {"op": "run", "path": path, "function": function_name, "args": args}
+        if budget is not None:
+            run["budget"] = budget
+        if kind_only:
+            run["kind_only"] = True
+        judge.outbox.append(run)
         outcome = loop.run_until_complete(judge.done)
         if outcome.ended_early == ENDED:  # let it finish exiting, for its exit code
             try:

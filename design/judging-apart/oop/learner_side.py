@@ -8,6 +8,7 @@ and waits; only the judge moves its clock. Judge frames are ``{"now": t, "ops": 
 
 from __future__ import annotations
 
+import _socket
 import asyncio
 import importlib.util
 import inspect
@@ -38,13 +39,17 @@ class Link:
         self.handed: list[tuple[str, Any]] = []  # (proxy name, coroutine) for the unawaited count
         self.run: dict | None = None  # the judge's "run" message
         self._ids = 0
+        self.recorder: Any = None  # grader.blocking.Recorder, once the guards are on
+        self.busy = False  # the callback budget ran out
+        self.loop_errors: list[str] = []
+        self.unretrieved: list[BaseException] = []
 
     def send(self, message: dict) -> None:
-        self.sock.sendall(wire.pack(message))
+        _socket.socket.sendall(self.sock, wire.pack(message))  # past blockbuster: the harness's own link
 
     def receive(self) -> None:
         """Read what the socket holds (it is readable); act on each complete judge frame."""
-        data = self.sock.recv(1 << 16)
+        data = _socket.socket.recv(self.sock, 1 << 16)
         if not data:  # the judge is gone
             os._exit(1)
         for frame in self.reader.feed(data):
@@ -109,13 +114,38 @@ class Link:
             report["error"] = self.codec.encode(error)
         others = asyncio.all_tasks() - {asyncio.current_task()}
         report["leaked"] = sorted(_task_name(t) for t in others)
+        self.report_done(report)
+
+    def report_done(self, report: dict[str, Any]) -> None:
+        """Send the ``done`` message: ``report`` and what this process's guards saw."""
         unawaited = [name for name, c in self.handed if inspect.getcoroutinestate(c) == inspect.CORO_CREATED]
         report["unawaited"] = {name: unawaited.count(name) for name in set(unawaited)}
+        report.setdefault("leaked", [])
+        report.update(self.findings())
         done = {"op": "done", **report}
         if len(wire.pack(done)) > wire.MAX_FRAME:
             done["value"] = {"opaque": ["value", "a value too large to send"]}
             done.pop("error", None)
         self.send(done)
+
+
+    def findings(self) -> dict[str, Any]:
+        """What the guards around the learner's code recorded (blocking calls, a held loop, a
+        callback budget passed, errors the loop would have logged, exceptions never retrieved)."""
+        recorder = self.recorder
+        if recorder is None:
+            return {}
+        return {
+            "blocking": [[c.what, _where(c.where), c.at] for c in recorder.calls[:20]],
+            "held": [[h.real, h.cpu, _where(h.where), h.at] for h in recorder.held[:20]],
+            "busy": self.busy,
+            "loop_errors": self.loop_errors[:20],
+            "unretrieved": [self.codec.encode(e) for e in self.unretrieved[:5]],
+        }
+
+
+def _where(location: Any) -> list | None:
+    return None if location is None else [location.file, location.line, location.function]
 
 
 def _task_name(task: asyncio.Task) -> str:
@@ -167,6 +197,39 @@ def load(path: str, name: str) -> Callable[..., Any]:
     return getattr(module, name)
 
 
+def kind(function: Any) -> str:
+    """What the judge asks before a run: is it an ``async def`` (and not an async generator)?"""
+    if inspect.isasyncgenfunction(function):
+        return "async generator function"
+    if inspect.iscoroutinefunction(function):
+        return "coroutine function"
+    return "function" if callable(function) else "not callable"
+
+
+def _record_loop_error(link: Link, context: dict) -> None:
+    error = context.get("exception")
+    message = str(context.get("message"))
+    link.loop_errors.append(f"{message}: {type(error).__name__}: {error}"[:500] if error is not None else message[:500])
+    if error is not None and "never retrieved" in message:
+        link.unretrieved.append(error)
+
+
+def guarded(link: Link, loop: LearnerLoop, files: frozenset[str], budget: int, work: Callable[[], Any]) -> None:
+    """Run ``work`` (the learner's run) with the kit's guards: blockbuster for blocking calls in
+    the learner's files, the held-loop watch and the callback budget."""
+    from grader.blocking import BudgetExceeded, Recorder, guard_calls, watch_loop
+
+    link.recorder = Recorder(files, clock=loop.time)
+    left = [budget]
+    loop.set_exception_handler(lambda _loop, context: _record_loop_error(link, context))
+    with watch_loop(loop, link.recorder, left), guard_calls(link.recorder):
+        try:
+            work()
+        except BudgetExceeded:
+            link.busy = True
+            link.report_done({})
+
+
 def main(fd: int) -> None:
     link = Link(socket.socket(fileno=fd))
     while link.run is None:  # the first frame: what to run
@@ -179,9 +242,17 @@ def main(fd: int) -> None:
         function = load(run["path"], run["function"])
     except Exception as error:  # a syntax error, a failing import, no such function
         link.send({"op": "done", "error": link.codec.encode(error), "leaked": [], "unawaited": {}})
+        os._exit(0)
+    if run.get("kind_only"):
+        link.send({"op": "done", "value": kind(function), "leaked": [], "unawaited": {}})
+        os._exit(0)
+    loop.add_reader(link.sock.fileno(), link.receive)
+    args = link.codec.decode(run["args"])
+    work = lambda: loop.run_until_complete(link.main(function, args))  # noqa: E731
+    if "budget" in run:
+        guarded(link, loop, frozenset(link.codec.files), int(run["budget"]), work)
     else:
-        loop.add_reader(link.sock.fileno(), link.receive)
-        loop.run_until_complete(link.main(function, link.codec.decode(run["args"])))
+        work()
     os._exit(0)  # the judge has the report; never wait for the learner's threads
 
 

@@ -241,6 +241,7 @@ class JudgeCodec(Codec):
         self.proxies: list[Callable[..., Any]] = []
         self.sent_errors: list[BaseException] = []  # by ref number
         self.frames = frames  # id(error) -> (error, the learner frames it passed through)
+        self.raised_here: set[int] = set()  # ids of errors raised by a line of the learner's file
 
     def encode_error(self, error: BaseException, depth: int) -> Any:
         if not any(error is e for e in self.sent_errors):
@@ -269,6 +270,8 @@ class JudgeCodec(Codec):
             )
         frames = [(int(n), _str(f)[:200], _str(t)[:500]) for n, f, t in _list(body.get("frames", []))[-MAX_FRAMES:]]
         self.frames[id(error)] = (error, frames)
+        if body.get("raised_here") is True:
+            self.raised_here.add(id(error))
         return error
 
 
@@ -291,11 +294,12 @@ class LearnerCodec(Codec):
             return self.encode_other(value, depth)
 
     def encode_error(self, error: BaseException, depth: int) -> Any:
-        frames = [[f.lineno, f.name, (f.line or "").strip()]
-                  for f in traceback.extract_tb(error.__traceback__) if f.filename in self.files]
+        stack = traceback.extract_tb(error.__traceback__)
+        frames = [[f.lineno, f.name, (f.line or "").strip()] for f in stack if f.filename in self.files]
         ref = next((n for n, e in self._errors.items() if e is error), None)
         body = {"ref": ref} if ref is not None else self.describe_error(error, depth)
-        return {"exc": {**body, "frames": frames[-MAX_FRAMES:]}}
+        raised_here = bool(stack) and stack[-1].filename in self.files  # by the learner's own line
+        return {"exc": {**body, "frames": frames[-MAX_FRAMES:], "raised_here": raised_here}}
 
     def encode_other(self, value: Any, depth: int) -> Any:
         try:

@@ -1,0 +1,156 @@
+"""The checks' ``learner`` for a learner judged in another process: the kit's ``Learner.run``
+API on top of ``run_remote``, so a check suite runs unchanged while the learner's module is never
+imported here.
+
+What the learner's process reports becomes the kit's ``Run``: its value (builtin, ``Opaque``,
+``RemoteError`` or the judge's own exception), what its guards saw (blocking calls, a held
+loop, a callback budget passed, exceptions never retrieved); what the judge saw itself (loop
+time, a hang, the backstop) stays the judge's. The harness's usual verdicts then follow from
+``Call.fail_on_harness_findings``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from grader import messages
+from grader.blocking import BlockingCall, HeldLoop, Location
+from grader.catalog import Exercise
+from grader.failure import CheckFailed
+from grader.learner import Call, describe_call, error_text, first_leaf
+from grader.loop import CALLBACK_BUDGET, LOOP_LIMIT, Run
+from oop.judge import Outcome, run_remote
+
+ENDED_EARLY = "Called {call}. Its process ended before {function} returned: {why}."
+
+
+class RemoteLearner:
+    """One exercise of one submission, judged apart: same ``run``, ``coroutine_function`` and
+    ``is_async_def`` as ``grader.learner.Learner``."""
+
+    def __init__(self, exercise: Exercise, folder: Path, server: Any = None) -> None:
+        self.exercise = exercise
+        self.folder = folder
+        self.path = (folder / exercise.filename).resolve()
+        self.server = server
+        self._kinds: dict[str, str | CheckFailed] = {}
+
+    @property
+    def files(self) -> frozenset[str]:
+        return frozenset({str(self.path)})
+
+    def _kind(self, name: str) -> str:
+        """What ``name`` is, asked of a learner process once (an import failure is remembered)."""
+        if name not in self._kinds:
+            self._kinds[name] = self._ask_kind(name)
+        found = self._kinds[name]
+        if isinstance(found, CheckFailed):
+            raise CheckFailed(found.message, found.advice)
+        return found
+
+    def _ask_kind(self, name: str) -> str | CheckFailed:
+        if not self.path.is_file():
+            return CheckFailed(messages.MISSING_FILE.format(
+                file=self.path.name, folder=self.folder, stub=f"exercises/{self.exercise.name}/{self.path.name}"))
+        outcome = run_remote(self.path, name, (), server=self.server, kind_only=True)
+        error = outcome.error
+        if outcome.ended_early:
+            return CheckFailed(messages.IMPORT_FAILED.format(file=self.path.name, line="?", error=outcome.ended_early))
+        if isinstance(error, SyntaxError):
+            return CheckFailed(messages.SYNTAX_ERROR.format(file=self.path.name, line=error.lineno or "?", msg=error.msg))
+        if isinstance(error, AttributeError) and not outcome.where(error):
+            return CheckFailed(messages.MISSING_FUNCTION.format(file=self.exercise.filename, function=name))
+        if error is not None:
+            frames = outcome.where(error)
+            line = frames[-1][0] if frames else "?"
+            return CheckFailed(messages.IMPORT_FAILED.format(file=self.path.name, line=line, error=error_text(error)))
+        if outcome.value == "not callable":
+            return CheckFailed(messages.MISSING_FUNCTION.format(file=self.exercise.filename, function=name))
+        return outcome.value
+
+    def is_async_def(self, name: str) -> bool:
+        return self._kind(name) == "coroutine function"
+
+    def coroutine_function(self, name: str, advice: str | None = None) -> None:
+        kind = self._kind(name)
+        if kind == "async generator function":
+            raise CheckFailed(messages.ASYNC_GENERATOR.format(function=name), advice)
+        if kind != "coroutine function":
+            raise CheckFailed(messages.NOT_ASYNC_DEF.format(function=name), advice)
+
+    def run(
+        self, name: str, *args: Any, limit: float = LOOP_LIMIT, budget: int = CALLBACK_BUDGET,
+        hang_causes: tuple[str, ...] = (), plain_def: str | None = None,
+    ) -> Call:
+        """``Learner.run``, with ``name(*args)`` running in a learner process."""
+        if plain_def is None:
+            self._kind(name)
+        else:
+            self.coroutine_function(name, plain_def)
+        outcome = run_remote(self.path, name, args, limit, server=self.server, budget=budget)
+        text = describe_call(name, args)
+        if outcome.ended_early:
+            raise CheckFailed(ENDED_EARLY.format(call=text, function=name, why=outcome.ended_early))
+        probes = [a for a in args if hasattr(a, "spans") and hasattr(a, "never_awaited")]
+        for probe in probes:  # calls made in the learner's process but never awaited never reach the probe
+            _count_unawaited(probe, outcome.unawaited.get(probe.name, 0))
+        call = RemoteCall(name, text, as_run(outcome), self, probes, outcome)
+        call.fail_on_harness_findings(limit, budget, hang_causes)
+        return call
+
+
+def _count_unawaited(probe: Any, count: int) -> None:
+    """Make ``probe.never_awaited()`` include ``count`` calls it never saw (a prototype's shortcut:
+    in the kit the probe would take this count itself)."""
+    if count:
+        seen = probe.never_awaited
+        probe.never_awaited = lambda: seen() + count
+
+
+def _location(where: tuple | None) -> Location | None:
+    return None if where is None else Location(*where)
+
+
+def as_run(outcome: Outcome) -> Run:
+    """The kit's ``Run`` for what a remote run gave."""
+    held = [HeldLoop(real, cpu, _location(where), at) for real, cpu, where, at in outcome.held_loop]
+    if outcome.held is not None:  # the judge's backstop stopped it: a loop held without end
+        held.append(HeldLoop(outcome.held, outcome.held, None, outcome.loop_time))
+    return Run(
+        value=outcome.value,
+        error=outcome.error,
+        loop_time=outcome.loop_time,
+        real_time=outcome.real_time,
+        hung=outcome.hung,
+        busy=outcome.busy,
+        not_awaitable=outcome.not_awaitable,
+        blocking=[BlockingCall(what, _location(where), at) for what, where, at in outcome.blocking],
+        held=held,
+        leaked=outcome.leaked,
+        loop_errors=outcome.loop_errors,
+        unretrieved=outcome.unretrieved,
+    )
+
+
+class RemoteCall(Call):
+    """A ``Call`` whose learner frames come from the learner's process, not a traceback here."""
+
+    def __init__(self, function: str, text: str, run: Run, learner: RemoteLearner, probes: list[Any],
+                 outcome: Outcome) -> None:
+        super().__init__(function, text, run, learner, probes)
+        self.outcome = outcome
+
+    def where(self, error: BaseException) -> str:
+        frames = self.outcome.where(first_leaf(error)) or self.outcome.where(error)
+        if not frames:
+            return f"{self.learner.exercise.filename} (no line of yours on the stack)"
+        line, _, text = frames[-1]
+        return f"{self.learner.exercise.filename}:{line} (`{text}`)"
+
+    def _stub_function(self, error: BaseException | None) -> str | None:
+        if not isinstance(error, NotImplementedError) or id(error) not in self.outcome.raised_here:
+            return None
+        frames = self.outcome.where(error)
+        return frames[-1][1] if frames else None
+
