@@ -151,10 +151,14 @@ def collect(plan_: Plan, entry: intake.Entry, unpacked: Path) -> tuple[dict[str,
         for exercise in plan_.exercises:
             found = intake.modules_of(folder, exercise)
             if not found:
-                problems[exercise.name] = f"no {exercise.name}/{exercise.filename} in the submission"
+                links = intake.links_of(folder, exercise)
+                problems[exercise.name] = (
+                    f"{links[0].relative_to(folder)} is a link, and links are never followed: submit the file itself"
+                    if links else f"no {exercise.name}/{exercise.filename} in the submission")
                 continue
             path, others = found[0], [str(p.relative_to(folder)) for p in found[1:4]]
-            also = f" (also found {', '.join(others)}{', …' if len(found) > 4 else ''}: the shallowest is graded)" if others else ""
+            more = ", …" if len(found) > 4 else ""
+            also = f" (also found {', '.join(others)}{more}: the shallowest is graded, exercises/ first)" if others else ""
             graded[exercise.name] = messages.printable(f"{path.relative_to(folder)}{also}", PROBLEM_LIMIT)
             try:
                 sources[exercise.name] = intake.read_module(path)

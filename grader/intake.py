@@ -144,6 +144,8 @@ def _unzip(archive: Path, dest: Path, keep: tuple[str, ...] | None) -> None:
             _safe_name(member.filename)
             kind = stat.S_IFMT(member.external_attr >> 16)
             special = kind and kind not in (stat.S_IFREG, stat.S_IFDIR)  # a link (a zipped .venv has them)
+            if kind == stat.S_IFLNK and keep and member.filename.endswith(keep):
+                _mark_link(dest, member.filename)
             if special or member.is_dir() or (keep and not member.filename.endswith(keep)):
                 continue
             total += member.file_size
@@ -168,12 +170,23 @@ class _BoundedTarInfo(tarfile.TarInfo):
 _LONG_HEADERS = (tarfile.GNUTYPE_LONGNAME, tarfile.GNUTYPE_LONGLINK, tarfile.XHDTYPE, tarfile.XGLTYPE, tarfile.SOLARIS_XHDTYPE)
 
 
+def _mark_link(dest: Path, name: str) -> None:
+    """Leave a dangling link where an archive's link member was (never followed, never read), so
+    that a module archived as a link is named as one instead of missing."""
+    target = dest / _safe_name(name)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.exists() and not target.is_symlink():
+        os.symlink("(a link in the archive: not followed)", target)
+
+
 def _untar(archive: Path, dest: Path, keep: tuple[str, ...] | None) -> None:
     total, declared, wanted = 0, 0, []
     with tarfile.open(archive, tarinfo=_BoundedTarInfo) as tarred:
         for member in _counted(tarred):
             _safe_name(member.name)
             if not (member.isfile() or member.isdir()):
+                if (member.issym() or member.islnk()) and keep and member.name.endswith(keep):
+                    _mark_link(dest, member.name)
                 continue  # a link or device: never written out (a tarred .venv has links)
             declared += member.size  # counted before the stream is read through it
             if declared > DECLARED_LIMIT:
@@ -211,14 +224,21 @@ def unpack(entry: Entry, dest: Path, keep: tuple[str, ...] | None = (".py",)) ->
 
 def modules_of(folder: Path, exercise: Exercise) -> list[Path]:
     """The learner's files for an exercise, the one graded first: every ``NN_topic/<module>.py``
-    under ``folder``, shallowest first (by name among equals)."""
-    return [p for p in files_named(folder, exercise.filename) if p.parent.name == exercise.name]
+    under ``folder``, shallowest first; among equals, one in a folder called ``exercises`` (the
+    kit's, not a ``backup/`` beside it), then by name."""
+    found = [p for p in files_named(folder, exercise.filename) if p.parent.name == exercise.name]
+    return sorted(found, key=lambda p: (len(p.relative_to(folder).parts), p.parent.parent.name.lower() != "exercises"))
 
 
-def files_named(folder: Path, name: str) -> Iterator[Path]:
-    """The plain files called ``name`` under ``folder``, shallowest first: at most DEPTH_LIMIT folders
-    down and ENTRY_LIMIT entries looked at (IntakeError past it), neither links nor hidden folders
-    (.git, .venv: never where the work is) followed."""
+def links_of(folder: Path, exercise: Exercise) -> list[Path]:
+    """The links called ``NN_topic/<module>.py`` under ``folder`` (links are never graded)."""
+    return [p for p in files_named(folder, exercise.filename, links=True) if p.parent.name == exercise.name]
+
+
+def files_named(folder: Path, name: str, *, links: bool = False) -> Iterator[Path]:
+    """The plain files (``links``: the links) called ``name`` under ``folder``, shallowest first: at
+    most DEPTH_LIMIT folders down and ENTRY_LIMIT entries looked at (IntakeError past it), neither
+    links nor hidden folders (.git, .venv: never where the work is) followed."""
     level, seen = [folder], 0
     for _ in range(DEPTH_LIMIT):
         below = []
@@ -234,7 +254,7 @@ def files_named(folder: Path, name: str) -> Iterator[Path]:
                 if child.is_dir(follow_symlinks=False):
                     if not child.name.startswith("."):
                         below.append(Path(child.path))
-                elif child.name == name and child.is_file(follow_symlinks=False):
+                elif child.name == name and (child.is_symlink() if links else child.is_file(follow_symlinks=False)):
                     yield Path(child.path)
         level = below
 

@@ -472,7 +472,8 @@ def _stopped_by(returncode: int | None, group: cgroups.Group | None, wall_limit:
             name = signal.Signals(-returncode).name
         except ValueError:
             name = f"signal {-returncode}"
-        crash = " (a crash inside C code: ctypes, a too deep recursion)" if -returncode in (signal.SIGSEGV, signal.SIGBUS) else ""
+        crashed = -returncode in (signal.SIGSEGV, signal.SIGBUS, signal.SIGILL, signal.SIGABRT)
+        crash = " (a crash inside C code: ctypes, a too deep recursion, os.abort())" if crashed else ""
         return f"its process was ended by {name}{crash}"
     if returncode == 2:  # pytest's "interrupted"
         return "the run was interrupted (the code raised KeyboardInterrupt or called pytest.exit)"

@@ -169,11 +169,15 @@ def test_archives_with_escaping_paths_are_refused_and_links_skipped(tmp_path):
         solved = tarfile.TarInfo("04_tasks/tasks.py")
         solved.size = len(SOLUTION.encode())
         tarred.addfile(solved, io.BytesIO(SOLUTION.encode()))
+    plan = batch.plan(ROOT, ["03"])
     for entry in intake.entries(submissions):
         folder = intake.unpack(entry, tmp_path / "unpacked" / entry.learner)
-        written = sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if not p.is_dir())
-        assert not any(p.is_symlink() for p in folder.rglob("*"))
+        written = sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if not p.is_dir() and not p.is_symlink())
         assert written == {"linker": [".venv/bin/python3.py"], "tarlink": ["04_tasks/tasks.py"]}[entry.learner]
+        # the linked module is marked by a link of ours to nowhere (never the archive's target), to be named
+        assert [os.readlink(p) for p in folder.rglob("*") if p.is_symlink()] == ["(a link in the archive: not followed)"]
+        _, problems, _ = batch.collect(plan, entry, tmp_path / "collected" / entry.learner)
+        assert problems["03_gather"] == "03_gather/gather.py is a link, and links are never followed: submit the file itself"
 
 
 def test_every_archive_kind_is_a_learner_and_other_files_are_named(tmp_path):
@@ -548,7 +552,8 @@ def test_feedback_names_the_file_graded_and_the_other_copies(plan, tmp_path):
     entry = intake.entries(tmp_path / "class")[0]
     sources, problems, graded = batch.collect(plan, entry, tmp_path / "unpacked")
     assert "03_gather" in sources and not problems.get("03_gather")
-    assert graded["03_gather"] == ("Exercises_old/03_gather/gather.py (also found exercises/03_gather/gather.py: "
-                                   "the shallowest is graded)")
+    # at the same depth the kit's exercises/ folder is graded, not a backup that sorts first
+    assert graded["03_gather"] == ("exercises/03_gather/gather.py (also found Exercises_old/03_gather/gather.py: "
+                                   "the shallowest is graded, exercises/ first)")
     result = batch.LearnerResult("ada", "k", graded=graded)
-    assert "Graded: `Exercises_old/03_gather/gather.py (also found exercises/" in reports.feedback(plan, result)
+    assert "Graded: `exercises/03_gather/gather.py (also found Exercises_old/" in reports.feedback(plan, result)
