@@ -228,7 +228,8 @@ class Call:
             inside = [f for f in traceback.extract_tb(error.__traceback__) if f.filename in self.learner.files]
         if not inside:
             return f"{self.learner.exercise.filename} (no line of yours on the stack)"
-        last = inside[-1]
+        # a cancellation is news where it was awaited (`await task`), not where the task was stopped
+        last = inside[0] if isinstance(first_leaf(error), asyncio.CancelledError) else inside[-1]
         return f"{Path(last.filename).name}:{last.lineno} (`{(last.line or '').strip()}`)"
 
     def fail_on_harness_findings(self, limit: float, budget: int, hang_causes: tuple[str, ...]) -> None:

@@ -122,6 +122,8 @@ def run_coroutine(
     left = [budget]
     harness: set[asyncio.Task] = set()  # the harness's own tasks, never the learner's leaks
 
+    cancelled: list[asyncio.CancelledError] = []  # as raised in the learner's code, with its traceback
+
     async def main() -> Any:
         awaitable = start()
         if not isinstance(awaitable, Awaitable):
@@ -129,6 +131,9 @@ def run_coroutine(
             return None
         try:
             return await awaitable
+        except asyncio.CancelledError as error:  # awaiting a task it cancelled itself, say: keep the line
+            cancelled.append(error)
+            raise
         finally:  # what was still running at the moment the learner's function returned
             others = asyncio.all_tasks() - {asyncio.current_task()} - harness
             run.leaked = sorted(_task_name(t) for t in others)
@@ -150,7 +155,7 @@ def run_coroutine(
                 run.hung = not run.busy
                 run.ignored_cancel = bool(_drain(loop, {task}, left))
             elif task.cancelled():
-                run.error = asyncio.CancelledError()
+                run.error = cancelled[0] if cancelled else asyncio.CancelledError()
             elif task.exception() is not None:
                 run.error = task.exception()
             else:

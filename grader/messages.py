@@ -4,6 +4,8 @@ Exercise-specific verdicts live beside their checks; these are the ones any exer
 can meet. Placeholders are filled with ``str.format``.
 """
 
+import asyncio
+
 NOT_IMPLEMENTED = "{function} is not implemented yet — see {readme}"
 NOT_IMPLEMENTED_LINE = "(It raises NotImplementedError at {where}: remove that line once your code is in.)"
 MISSING_FILE = "{file} is missing from {folder}: put your solution in that file (the stub is {stub})."
@@ -16,6 +18,10 @@ IMPORT_FAILED = "{file}:{line}: importing your file raised {error}. Code at the 
 STUCK_BEFORE = (
     "{function} was stopped at the time limit in an earlier check (see that check's message), "
     "so it is not run again."
+)
+PLAIN_DEF = (
+    "A plain def that returns asyncio.gather(...) or a task starts the work the moment it is called, "
+    "before anyone awaits it. Write `async def {function}(...)` and await inside it."
 )
 GATHER_PLAIN_DEF = (
     "A plain def that returns asyncio.gather(...) starts the fetches the moment {function} is called, "
@@ -133,6 +139,21 @@ KNOWN_ERRORS = (
      "hand over the function itself (`fetch`, not `fetch(url)`) and let the code you give it to call it."),
     (Exception, "'coroutine' object", "That value is a coroutine object: calling an `async def` function only "
      "creates one, nothing has run yet. `await` it to run it and get its result."),
+    (asyncio.CancelledError, "", "Awaiting a task that was cancelled raises CancelledError in the code that "
+     "awaits it. If you cancelled it yourself, catch that around the `await` (`except asyncio.CancelledError: "
+     "pass`), or wait for it with `await asyncio.wait({task})`."),
+    (RuntimeError, "is bound to a different event loop", "Every call runs on an event loop of its own, and an "
+     "asyncio Lock, Event, Condition, Semaphore or Queue belongs to the loop that first used it: make it inside the "
+     "function that uses it, not at the top of the module."),
+    (TypeError, "does not support the context manager protocol", "That object is an async context manager "
+     "(aiofiles.open(...), an asyncio lock, a session): enter it with `async with`, not `with`."),
+    (TypeError, "does not support the asynchronous context manager protocol", "That object is an ordinary context "
+     "manager (the built-in open(), a threading lock): `async with` takes an async one, such as aiofiles.open(...) "
+     "or an asyncio.Lock."),
+    (TypeError, "AsyncTextIOWrapper' object is not iterable", "An aiofiles file gives its lines to `async for line "
+     "in f:`, not `for`."),
+    (TypeError, "'async_generator' object is not iterable", "An async generator gives its items to `async for`, "
+     "not `for`."),
     (TypeError, "object is not callable", "A value went where a function is expected: hand over the function "
      "and its arguments separately, e.g. `loop.run_in_executor(executor, count_primes, n)`, not "
      "`count_primes(n)`, which computes it right away."),

@@ -118,3 +118,36 @@ def _processes_running(marker: str) -> list[int]:
             except OSError:
                 pass
     return found
+
+
+def test_a_cancellation_awaited_by_the_learner_names_the_await_and_what_to_do(tmp_path):
+    """`task.cancel(); await task` raises CancelledError in the learner's own code: the visible test
+    names that `await` (not a line inside the task, nor "no line of yours") and how to wait instead."""
+    source = (ROOT / "solutions" / "04_tasks" / "tasks.py").read_text().replace(
+        "        await asyncio.wait({beating})  # until it has stopped; raises nothing itself", "        await beating")
+    folder = tmp_path / "04_tasks"
+    folder.mkdir()
+    (folder / "tasks.py").write_text(source)
+    line = source.splitlines().index("        await beating") + 1
+    records = run_pytest(["exercises/04_tasks"], tmp_path).records.values()
+    message = next(r.message for r in records if r.check == "test_with_heartbeat_beats_while_the_job_runs")
+    assert f"It raised CancelledError at tasks.py:{line} (`await beating`)." in message
+    assert "`await asyncio.wait({task})`" in message
+
+
+@pytest.mark.parametrize("source, advice", [
+    ("import asyncio\nimport aiofiles\n\nasync def read_all(paths):\n    texts = []\n    for path in paths:\n"
+     "        with aiofiles.open(path) as f:\n            texts.append(await f.read())\n    return texts\n",
+     "enter it with `async with`, not `with`"),
+    ("import asyncio\nimport aiofiles\n\nasync def read_all(paths):\n    texts = []\n    for path in paths:\n"
+     "        async with aiofiles.open(path) as f:\n            texts.append(''.join([line for line in f]))\n"
+     "    return texts\n",
+     "`async for line in f:`, not `for`"),
+], ids=["with", "for"])
+def test_an_async_file_used_like_a_plain_one_gets_advice(tmp_path, source, advice):
+    folder = tmp_path / "09_file_io"
+    folder.mkdir()
+    (folder / "logfiles.py").write_text(source)
+    records = run_pytest(["exercises/09_file_io"], tmp_path).records.values()
+    messages = [r.message for r in records if r.check.startswith("test_read_all")]
+    assert messages and all(advice in m for m in messages), messages

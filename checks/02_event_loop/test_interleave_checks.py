@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from grader import expect
+from grader import expect, messages
 from grader.failure import CheckFailed
 from grader.learner import short
 from grader.loop import current_loop
@@ -56,10 +56,7 @@ def run(learner, name: str, *args: Any):
     if inspect.isasyncgenfunction(learner.function(name)):
         advice = "Collect the results in a list and `return` it; keep the `await asyncio.sleep(0)`, drop the `yield`."
     else:
-        advice = (
-            "A plain def that returns asyncio.gather(...) or a task starts the work the moment it is "
-            f"called, before anyone awaits it. Write `async def {name}(...)` and await inside it."
-        )
+        advice = messages.PLAIN_DEF.format(function=name)
     return learner.run(name, *args, plain_def=advice)
 
 

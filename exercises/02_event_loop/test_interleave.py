@@ -7,6 +7,7 @@ of that log, and the (virtual) loop time, to see whether your coroutines took tu
 
 import asyncio
 
+from grader import messages
 from grader.failure import CheckFailed
 from grader.loop import current_loop
 from grader.probes import Probe
@@ -118,7 +119,8 @@ def test_worker_takes_its_steps_in_order(learner):
 def test_take_turns_interleaves_two_workers(learner):
     """take_turns(step, ["A", "B"], 3) runs both workers at once: A1 B1 A2 B2 A3 B3"""
     step = Step()
-    call = learner.run("take_turns", step, ["A", "B"], 3)
+    advice = messages.PLAIN_DEF.format(function="take_turns")
+    call = learner.run("take_turns", step, ["A", "B"], 3, plain_def=advice)
     call.result()
     check_steps_awaited(call, step)
     check_same_steps(call, step, ["A1", "B1", "A2", "B2", "A3", "B3"])
@@ -143,7 +145,8 @@ def test_download_runs_while_working(learner):
     """download_while_working does 3 steps of 1 s during a 4 s download: 4 s in all"""
     download = Probe("download", delay=4.0)
     step = Step(delay=1.0)
-    call = learner.run("download_while_working", download, "https://example.org/big.zip", step, 3)
+    advice = messages.PLAIN_DEF.format(function="download_while_working")
+    call = learner.run("download_while_working", download, "https://example.org/big.zip", step, 3, plain_def=advice)
     page = call.result()
     check(
         not call.run.leaked,

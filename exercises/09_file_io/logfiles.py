@@ -5,6 +5,9 @@ The built-in open() blocks the loop: use aiofiles (`import aiofiles`), whose ope
 and writes run in a worker thread while the event loop goes on.
 """
 
+import asyncio  # you will need them
+import aiofiles
+
 
 async def read_all(paths):
     """Read every file at the same time; return their texts, in the order of `paths`."""

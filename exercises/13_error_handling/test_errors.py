@@ -257,7 +257,8 @@ def check_closed(call, line, when, why, advice=None):
     check(
         line.closed == [when],
         call,
-        f"the connection closed at {line.closed}",
+        "the connection never closed" if not line.closed
+        else "the connection closed at " + " and ".join(f"{t:g} s" for t in line.closed),
         f"closed at {when:g} s{why}",
         advice,
     )
