@@ -668,7 +668,8 @@ def run_pages(learner, server: Any, names: list[str] | Callable[[], list[str]], 
 def test_fetch_pages_keeps_input_order(learner):
     """fetch_pages returns one result per URL in the order of the URLs, not the order they arrive"""
     server = MockServer()
-    delays = {"/kiwi": 3.0, "/fig": 1.0, "/pear": 2.0, "/apple": 0.5, "/lime": 2.5, "/plum": 1.5}
+    delays = {"/kiwi": 3.0, "/fig": 1.0, "/pear": 2.0, "/apple": 0.5, "/lime": 2.5, "/plum": 1.5,
+              "/date": 0.25, "/mango": 2.75, "/quince": 1.25, "/melon": 0.75}  # 10: a set's order matches by luck too often with fewer
     urls = [server.page(path, delay=delay) for path, delay in delays.items()]
     call, record = run_pages(learner, server, urls, None, 10, f"[{len(urls)} URLs of shop.test]")
     no_crash(call, record, failing="every page answers 200")
@@ -857,7 +858,8 @@ def test_fetch_pages_records_every_failure(learner):
     ]
     call, record = run_pages(learner, server, [w.url for w in wanted], None, 10, "[6 URLs of shop.test]")
     no_crash(call, record, failing="/mango refuses the connection at once, /crash answers 500, /gone 404 and /slow times out")
-    judge_list(call, record, wanted, server)
+    # 6 URLs: results read from a set come out in order by chance; the order is keeps_input_order's business
+    judge_list(call, record, wanted, server, any_order=True)
 
 
 @pytest.mark.points(1)

@@ -1,5 +1,5 @@
 # expect-fail: test_lookup_all_runs_lookups_in_threads: legacy_lookup('kiwi') ran on the event loop's own thread, called at unblock.py:37 (`return [legacy_lookup(key) for key in keys]`)
-# expect-fail: test_lookup_all_runs_lookups_at_once: All 5 calls ran there
+# expect-fail: test_lookup_all_runs_lookups_at_once: All 10 calls ran there
 # expect-pass: test_read_settings_reads_a_slow_file
 import asyncio
 

@@ -1,4 +1,4 @@
-# expect-fail: test_lookup_all_runs_lookups_in_threads: It returned a list holding 5 awaitable(s) (to_thread(...) among them)
+# expect-fail: test_lookup_all_runs_lookups_in_threads: It returned a list holding 10 awaitable(s) (to_thread(...) among them)
 # expect-fail: test_lookup_all_runs_lookups_at_once: they were never awaited
 import asyncio
 

@@ -1,5 +1,5 @@
-# expect-fail: test_lookup_all_runs_lookups_in_threads: It returned (40, 90, 60, 70, 30), a tuple; expected the list
-# expect-fail: test_lookup_all_runs_lookups_at_once: a tuple; expected the list [60, 40, 30, 90, 70]
+# expect-fail: test_lookup_all_runs_lookups_in_threads: It returned (40, 90, 60, 70, 30, 20, ...), a tuple; expected the list
+# expect-fail: test_lookup_all_runs_lookups_at_once: a tuple; expected the list [60, 40, 30, 90, 70, 10, 50, 100, ...
 import asyncio
 
 
