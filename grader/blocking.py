@@ -6,7 +6,9 @@ Both record what they saw, so a learner who swallows the error with
 
 from __future__ import annotations
 
+import _thread
 import asyncio
+import ctypes
 import linecache
 import os
 import resource
@@ -16,7 +18,7 @@ import types
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 HELD_CPU = 0.05  # a callback that computes this long (thread CPU time) held the loop
 HELD_WAIT = 0.5  # ... or that slept this long in the kernel (real time, voluntary switch)
@@ -194,3 +196,44 @@ def guard_calls(recorder: Recorder) -> Iterator[None]:
         buster.deactivate()
         bb.BlockingError = original_error
 
+
+class ThreadLockInLoop(RuntimeError):
+    """A threading.Lock that was already held was entered in the event loop's thread."""
+
+
+def _set_type_attribute(kind: type, name: str, value: Any) -> None:
+    from forbiddenfruit import patchable_builtin  # installed with blockbuster
+
+    patchable_builtin(kind)[name] = value
+    ctypes.pythonapi.PyType_Modified(ctypes.py_object(kind))
+
+
+@contextmanager
+def thread_locks_watched(files: frozenset[str]) -> Iterator[list[Location]]:
+    """While learner code runs, its `with lock:` on a threading.Lock that another task holds
+    raises ThreadLockInLoop (recorded, even if swallowed) instead of blocking the loop's
+    thread forever: the holder could only release it once the loop runs again."""
+    found: list[Location] = []
+    original = _thread.LockType.__dict__["__enter__"]
+
+    def enter(lock):
+        caller = sys._getframe(1)
+        if (
+            caller.f_code.co_filename in files
+            and asyncio._get_running_loop() is not None
+        ):
+            if lock.acquire(False):
+                return True
+            found.append(
+                Location(
+                    caller.f_code.co_filename, caller.f_lineno, caller.f_code.co_name
+                )
+            )
+            raise ThreadLockInLoop("this threading.Lock is held by another task")
+        return original(lock)
+
+    _set_type_attribute(_thread.LockType, "__enter__", enter)
+    try:
+        yield found
+    finally:
+        _set_type_attribute(_thread.LockType, "__enter__", original)

@@ -17,11 +17,9 @@ from __future__ import annotations
 
 import _thread
 import asyncio
-import ctypes
 import inspect
 import itertools
 import re
-import sys
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -31,7 +29,7 @@ from typing import Any
 import pytest
 
 from grader import messages
-from grader.blocking import Location
+from grader.blocking import Location, thread_locks_watched
 from grader.expect import same
 from grader.failure import CheckFailed
 from grader.learner import describe_call, error_text, members, short
@@ -43,7 +41,8 @@ GRACE = 60.0  # s of loop time past the slowest possible schedule before a run c
 LOCK = (
     "Hold one asyncio.Lock from reading the balance, through the check, to writing the new "
     "balance: `async with lock:` around all three. A second payment then reads the balance "
-    "only after the first has written it."
+    "only after the first has written it. One lock, made once in pay_all and shared by every "
+    "payment: a lock made inside each payment is its own, and nobody ever waits for it."
 )
 NOTIFY_OUTSIDE = (
     "Only the read, the check and the write need the lock: call `await ledger.notify(...)` "
@@ -364,48 +363,6 @@ class Branch(Recorder):
 
 
 # --- running the learner's function ---------------------------------------------------------
-
-
-class ThreadLockInLoop(RuntimeError):
-    """A threading.Lock that was already held was entered in the event loop's thread."""
-
-
-def _set_type_attribute(kind: type, name: str, value: Any) -> None:
-    from forbiddenfruit import patchable_builtin  # installed with blockbuster
-
-    patchable_builtin(kind)[name] = value
-    ctypes.pythonapi.PyType_Modified(ctypes.py_object(kind))
-
-
-@contextmanager
-def thread_locks_watched(files: frozenset[str]) -> Iterator[list[Location]]:
-    """While learner code runs, its `with lock:` on a threading.Lock that another task holds
-    raises ThreadLockInLoop (recorded, even if swallowed) instead of blocking the loop's
-    thread forever: the holder could only release it once the loop runs again."""
-    found: list[Location] = []
-    original = _thread.LockType.__dict__["__enter__"]
-
-    def enter(lock):
-        caller = sys._getframe(1)
-        if (
-            caller.f_code.co_filename in files
-            and asyncio._get_running_loop() is not None
-        ):
-            if lock.acquire(False):
-                return True
-            found.append(
-                Location(
-                    caller.f_code.co_filename, caller.f_lineno, caller.f_code.co_name
-                )
-            )
-            raise ThreadLockInLoop("this threading.Lock is held by another task")
-        return original(lock)
-
-    _set_type_attribute(_thread.LockType, "__enter__", enter)
-    try:
-        yield found
-    finally:
-        _set_type_attribute(_thread.LockType, "__enter__", original)
 
 
 @dataclass(frozen=True)

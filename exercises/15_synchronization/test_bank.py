@@ -6,19 +6,18 @@ branch whose doors take 2.5 s to open. Virtual time makes a race happen the same
 run, and "3 payments take 9 s" an exact measurement.
 """
 
-import _thread
 import asyncio
-import ctypes
-import sys
 from contextlib import contextmanager
 
+from grader.blocking import thread_locks_watched
 from grader.failure import CheckFailed
 from grader.probes import Probe
 from grader.timeline import Span, render
 
 LOCK = (
     "Hold one asyncio.Lock, shared by all payments, from the read through the check to the "
-    "write: `async with lock:` around the three."
+    "write: `async with lock:` around the three. Make it once, in pay_all: a lock made inside "
+    "each payment is its own, and nobody ever waits for it."
 )
 THREAD_LOCK = (
     "Use asyncio.Lock with `async with lock:`, never a threading.Lock in a coroutine."
@@ -58,40 +57,17 @@ class Ledger:
 def threading_locks_fail(learner):
     """Test machinery: while your code runs, `with lock:` on a threading.Lock that another
     task holds raises instead of freezing the event loop (and this test) for good."""
-    from forbiddenfruit import patchable_builtin
-
-    original = _thread.LockType.__dict__["__enter__"]
-    found = []
-
-    def enter(lock):
-        caller = sys._getframe(1)
-        if (
-            caller.f_code.co_filename in learner.files
-            and asyncio._get_running_loop() is not None
-        ):
-            if lock.acquire(False):
-                return True
-            found.append(caller.f_lineno)
-            raise RuntimeError("this threading.Lock is held by another task")
-        return original(lock)
-
-    def put(value):
-        patchable_builtin(_thread.LockType)["__enter__"] = value
-        ctypes.pythonapi.PyType_Modified(ctypes.py_object(_thread.LockType))
-
-    put(enter)
-    try:
-        yield found
-    except CheckFailed as failure:
-        if "lock.acquire" in failure.message:  # a blocking threading.Lock.acquire()
-            raise CheckFailed(failure.message, THREAD_LOCK) from None
-        if not found:
-            raise
-    finally:
-        put(original)
+    with thread_locks_watched(learner.files) as found:
+        try:
+            yield
+        except CheckFailed as failure:
+            if "lock.acquire" in failure.message:  # a blocking threading.Lock.acquire()
+                raise CheckFailed(failure.message, THREAD_LOCK) from None
+            if not found:
+                raise
     if found:
         raise CheckFailed(
-            f"bank.py:{found[0]}: a task waited for a threading.Lock that another task held across "
+            f"bank.py:{found[0].line}: a task waited for a threading.Lock that another task held across "
             "an await. That wait blocks the event loop's only thread: the holder can never resume "
             "to release it, a deadlock.",
             THREAD_LOCK,
