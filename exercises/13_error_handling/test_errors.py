@@ -170,6 +170,24 @@ def test_fetch_all_handles_a_missing_item(learner):
     )
 
 
+def test_fetch_all_returns_every_missing_item(learner):
+    """fetch_all returns (None, [b's LookupError, c's LookupError]) when b and c are missing at once"""
+    errors = {"b": LookupError("no such item: b"), "c": KeyError("c")}  # KeyError is a LookupError too
+    fetch = Probe(delay=1.0, errors=errors)
+    call = learner.run("fetch_all", fetch, ["a", "b", "c"])
+    refuse_exception(call, "Catch them with `except* LookupError as group:`: group.exceptions holds every one.")
+    got = call.result()
+    found = list(got[1]) if isinstance(got, tuple) and len(got) == 2 and isinstance(got[1], (list, tuple)) else None
+    check(
+        isinstance(got, tuple) and got[0] is None and found is not None
+        and len(found) == 2 and all(any(f is e for f in found) for e in errors.values()),
+        call,
+        f"the result {got!r}",
+        f"(None, [{errors['b']!r}, {errors['c']!r}]) in any order: every LookupError, not only the first",
+        "`except* LookupError as group:` gives you all of them in `group.exceptions`: keep the whole list.",
+    )
+
+
 def test_fetch_all_lets_other_errors_out(learner):
     """fetch_all handles only LookupError: a RuntimeError that fails with it comes out of fetch_all"""
     missing = LookupError("no such item: b")
