@@ -152,9 +152,11 @@ def collect(plan_: Plan, entry: intake.Entry, unpacked: Path) -> tuple[dict[str,
             found = intake.modules_of(folder, exercise)
             if not found:
                 links = intake.links_of(folder, exercise)
+                misses = intake.near_misses(folder, exercise)
                 problems[exercise.name] = (
                     f"{links[0].relative_to(folder)} is a link, and links are never followed: submit the file itself"
-                    if links else f"no {exercise.name}/{exercise.filename} in the submission")
+                    if links else f"no {exercise.name}/{exercise.filename} in the submission"
+                    + (f" (found {', '.join(misses)})" if misses else ""))
                 continue
             path, others = found[0], [str(p.relative_to(folder)) for p in found[1:4]]
             more = ", …" if len(found) > 4 else ""

@@ -144,7 +144,7 @@ def _unzip(archive: Path, dest: Path, keep: tuple[str, ...] | None) -> None:
             _safe_name(member.filename)
             kind = stat.S_IFMT(member.external_attr >> 16)
             special = kind and kind not in (stat.S_IFREG, stat.S_IFDIR)  # a link (a zipped .venv has them)
-            if kind == stat.S_IFLNK and keep and member.filename.endswith(keep):
+            if keep and (kind == stat.S_IFLNK and member.filename.endswith(keep) or _archive_name(member.filename)):
                 _mark_link(dest, member.filename)
             if special or member.is_dir() or (keep and not member.filename.endswith(keep)):
                 continue
@@ -171,8 +171,8 @@ _LONG_HEADERS = (tarfile.GNUTYPE_LONGNAME, tarfile.GNUTYPE_LONGLINK, tarfile.XHD
 
 
 def _mark_link(dest: Path, name: str) -> None:
-    """Leave a dangling link where an archive's link member was (never followed, never read), so
-    that a module archived as a link is named as one instead of missing."""
+    """Leave a dangling link where a member is not written out (never followed, never read): a
+    module archived as a link, or an archive inside the archive, is then named, not missing."""
     target = dest / _safe_name(name)
     target.parent.mkdir(parents=True, exist_ok=True)
     if not target.exists() and not target.is_symlink():
@@ -184,6 +184,8 @@ def _untar(archive: Path, dest: Path, keep: tuple[str, ...] | None) -> None:
     with tarfile.open(archive, tarinfo=_BoundedTarInfo) as tarred:
         for member in _counted(tarred):
             _safe_name(member.name)
+            if keep and member.isfile() and _archive_name(member.name):
+                _mark_link(dest, member.name)
             if not (member.isfile() or member.isdir()):
                 if (member.issym() or member.islnk()) and keep and member.name.endswith(keep):
                     _mark_link(dest, member.name)
@@ -228,6 +230,40 @@ def modules_of(folder: Path, exercise: Exercise) -> list[Path]:
     kit's, not a ``backup/`` beside it), then by name."""
     found = [p for p in files_named(folder, exercise.filename) if p.parent.name == exercise.name]
     return sorted(found, key=lambda p: (len(p.relative_to(folder).parts), p.parent.parent.name.lower() != "exercises"))
+
+
+def near_misses(folder: Path, exercise: Exercise, limit: int = 3) -> list[str]:
+    """What looks like the exercise's module but is not where it is graded from: its file in a
+    folder named otherwise (``03_Gather/``, the top level), a package ``NN_topic/<module>/``, an
+    archive inside the submission; relative paths, shallowest first."""
+    found: list[str] = []
+    level, seen = [folder], 0
+    for _ in range(min(DEPTH_LIMIT, 6)):
+        below = []
+        for here in level:
+            try:
+                children = sorted(os.scandir(here), key=lambda e: e.name)
+            except OSError:
+                continue
+            seen += len(children)
+            if seen > ENTRY_LIMIT:
+                return found
+            for child in children:
+                path = Path(child.path)
+                if child.is_dir(follow_symlinks=False):
+                    if child.name.startswith("."):
+                        continue
+                    below.append(path)
+                    if child.name == exercise.module and path.parent.name == exercise.name:
+                        found.append(f"{path.relative_to(folder)}/ (a package)")
+                elif child.name == exercise.filename and path.parent.name != exercise.name:
+                    found.append(str(path.relative_to(folder)))
+                elif _archive_name(child.name):
+                    found.append(f"{path.relative_to(folder)} (an archive inside the submission)")
+                if len(found) >= limit:
+                    return found
+        level = below
+    return found
 
 
 def links_of(folder: Path, exercise: Exercise) -> list[Path]:

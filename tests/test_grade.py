@@ -484,6 +484,30 @@ def test_an_archive_it_cannot_read_gets_one_printable_line(tmp_path):
     assert any(t.startswith("unreadable archive ?[2J?[1;32mALL GRADED?[0m?x.zip: ") for t in texts), texts
 
 
+def test_a_module_not_where_it_is_graded_from_is_named(tmp_path):
+    """A module in a folder named otherwise, a package, a file at the top, an archive inside the
+    archive: "no 03_gather/gather.py" says what was found instead, for the instructor to act on."""
+    submissions = tmp_path / "class"
+    for learner, path in (("cased", "03_Gather/gather.py"), ("package", "03_gather/gather/__init__.py"),
+                          ("top", "gather.py")):
+        (submissions / learner / path).parent.mkdir(parents=True)
+        (submissions / learner / path).write_text(SOLUTION)
+    _zip(tmp_path / "work.zip", [("03_gather/gather.py", SOLUTION)])
+    _zip(submissions / "wrapped.zip", [("exercises/work.zip", (tmp_path / "work.zip").read_bytes())])
+    plan = batch.plan(ROOT, ["03"])
+    found = {}
+    for number, entry in enumerate(intake.entries(submissions)):
+        _, problems, _ = batch.collect(plan, entry, tmp_path / "unpacked" / str(number))
+        found[entry.learner] = problems["03_gather"]
+    start = "no 03_gather/gather.py in the submission (found "
+    assert found == {
+        "cased": start + "03_Gather/gather.py)",
+        "package": start + "03_gather/gather/ (a package))",
+        "top": start + "gather.py)",
+        "wrapped": start + "exercises/work.zip (an archive inside the submission))",
+    }
+
+
 def test_ids_differ_in_more_than_case_or_composition(tmp_path):
     """``Ada`` and ``ada`` would share feedback/Ada.md on macOS or Windows; ``café`` composed and
     decomposed look alike in every table: the later of each pair is numbered, and files stay apart."""
