@@ -151,16 +151,11 @@ def collect(plan_: Plan, entry: intake.Entry, unpacked: Path) -> tuple[dict[str,
         for exercise in plan_.exercises:
             found = intake.modules_of(folder, exercise)
             if not found:
-                links = intake.links_of(folder, exercise)
-                misses = intake.near_misses(folder, exercise)
-                problems[exercise.name] = (
-                    f"{links[0].relative_to(folder)} is a link, and links are never followed: submit the file itself"
-                    if links else f"no {exercise.name}/{exercise.filename} in the submission"
-                    + (f" (found {', '.join(misses)})" if misses else ""))
+                problems[exercise.name] = intake.missing(folder, exercise)
                 continue
             path, others = found[0], [str(p.relative_to(folder)) for p in found[1:4]]
             more = ", …" if len(found) > 4 else ""
-            also = f" (also found {', '.join(others)}{more}: the shallowest is graded, exercises/ first)" if others else ""
+            also = f" (also found {', '.join(others)}{more}: one in exercises/ is graded first, then the shallowest)" if others else ""
             graded[exercise.name] = messages.printable(f"{path.relative_to(folder)}{also}", PROBLEM_LIMIT)
             try:
                 sources[exercise.name] = intake.read_module(path)
@@ -257,6 +252,13 @@ def load_done(out: Path) -> dict[str, LearnerResult]:
         except (ValueError, TypeError, KeyError):
             continue
     return done
+
+
+def other_exercises(out: Path, plan_: Plan) -> list[str]:
+    """The exercises graded into ``out`` before that ``plan_`` does not grade (a resume with
+    another --exercise regrades everyone on the new set only)."""
+    graded = {c.exercise for result in load_done(out).values() for c in result.checks}
+    return sorted(graded - {e.name for e in plan_.exercises})
 
 
 def grade(

@@ -34,7 +34,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader import batch, catalog, intake, stubs
+from grader import batch, catalog, intake, names, stubs
 from grader.runner import run_pytest
 
 EXIT_GRADED, EXIT_BELOW, EXIT_FAILED = 0, 1, 2
@@ -95,13 +95,11 @@ def open_checks(source: Path, scratch: Path) -> Path:
 
 def collect_plan(root: Path, only: list[str] | None = None) -> batch.Plan:
     """The exercises and their graded checks, found by collecting the checks (no solution needed)."""
-    wanted = set(only or ())
-    folders = [f for f in catalog.folders(root) if not wanted or {f.name, f.name[:2]} & wanted]
-    if only:
-        found = {f.name for f in folders} | {f.name[:2] for f in folders}
-        missing = sorted(w for w in wanted if w not in found)
-        if missing:
-            raise CIError(f"the hidden checks have no exercise {', '.join(missing)}")
+    try:
+        wanted = names.folder_names(root, only)
+    except names.UnknownExercise as error:
+        raise CIError(f"the hidden checks have {error}") from None
+    folders = [f for f in catalog.folders(root) if wanted is None or f.name in wanted]
     folders = [f for f in folders if (root / "checks" / f.name).is_dir()]
     try:
         exercises = [catalog.load(f) for f in folders]
@@ -142,7 +140,7 @@ def learner_files(plan: batch.Plan, folder: Path) -> tuple[dict[str, Path], dict
             problems[exercise.name] = str(error)
             continue
         if path is None:
-            problems[exercise.name] = f"no {exercise.name}/{exercise.filename} in the submission"
+            problems[exercise.name] = intake.missing(folder, exercise)
             continue
         paths[exercise.name] = path
         try:

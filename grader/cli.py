@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -40,8 +41,6 @@ def _executor(args: argparse.Namespace):
     """The dask cluster's executor when asked for, else None (the local pool)."""
     if args.executor != "dask":
         return None
-    import os
-
     from distributed import Client, LocalCluster
 
     if args.scheduler:
@@ -51,8 +50,6 @@ def _executor(args: argparse.Namespace):
 
 
 def _grade(args: argparse.Namespace) -> int:
-    import os
-
     from rich.markup import escape  # names and problems come from submissions: no markup of theirs
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -64,6 +61,7 @@ def _grade(args: argparse.Namespace) -> int:
     console = Console(stderr=True)
     try:
         entries = intake.entries(args.submissions)
+        _writable_out(args.out, args.submissions)
     except intake.IntakeError as error:
         print(f"awaitlings grade: {error}", file=sys.stderr)
         return 2
@@ -79,6 +77,11 @@ def _grade(args: argparse.Namespace) -> int:
     except (ValueError, UnknownExercise) as error:  # a broken exercise.toml in the kit; --exercise 99
         print(f"awaitlings grade: {error}", file=sys.stderr)
         return 2
+    others = batch.other_exercises(args.out, plan) if args.resume else []
+    if others:
+        print(f"awaitlings grade: {args.out} holds grades of {', '.join(others)} too; this run grades "
+              f"{', '.join(e.name for e in plan.exercises)} and replaces them (use another --out to keep them)",
+              file=sys.stderr)
     columns = (TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), TextColumn("{task.description}"))
     try:
         with Progress(*columns, console=console) as progress:
@@ -93,7 +96,17 @@ def _grade(args: argparse.Namespace) -> int:
         print(f"awaitlings grade: interrupted; {saved} learner(s) saved in {args.out}/.learners. "
               "Run the same command to grade the rest.", file=sys.stderr)
         return 130
-    reports.write_all(args.out, plan, results, isolation_in_force())
+    except OSError as error:  # the outputs' disk is full or read-only: what is saved stays
+        saved = len(list((args.out / ".learners").glob("*.json")))
+        print(f"awaitlings grade: cannot write to {args.out} ({error.strerror}); {saved} learner(s) saved. "
+              "Free the space (or fix the folder) and run the same command to grade the rest.", file=sys.stderr)
+        return 1
+    try:
+        reports.write_all(args.out, plan, results, isolation_in_force())
+    except OSError as error:
+        print(f"awaitlings grade: every learner is graded and saved, but the reports could not be written to "
+              f"{args.out} ({error.strerror}); run the same command again once it can be written", file=sys.stderr)
+        return 1
     total = sum(sum(c.max_points for c in plan.checks[e.name]) for e in plan.exercises)
     table = Table(title=f"{len(results)} learners graded → {args.out}")
     for column in ("learner", "score", "problems"):
@@ -105,6 +118,25 @@ def _grade(args: argparse.Namespace) -> int:
     return 0
 
 
+def _writable_out(out: Path, submissions: Path) -> None:
+    """Refuse, before any grading, an --out that cannot hold the outputs (IntakeError says why)."""
+    from grader.intake import IntakeError
+
+    if out.resolve() == submissions.resolve():
+        raise IntakeError(f"--out {out} is the submissions folder: its outputs would become learners")
+    if out.exists() and not out.is_dir():
+        raise IntakeError(f"--out {out} is a file, not a folder")
+    probe, made = out / f".awaitlings-write-test-{os.getpid()}", not out.exists()
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe.write_text("")
+        probe.unlink()
+        if made:  # made by the grading once the checks are collected, not by a command that stops before
+            out.rmdir()
+    except OSError as error:
+        raise IntakeError(f"cannot write to --out {out} ({error.strerror})") from None
+
+
 def _release(args: argparse.Namespace) -> int:
     from grader import release
 
@@ -113,7 +145,7 @@ def _release(args: argparse.Namespace) -> int:
         made = release.release(root, args.out, args.exercise)
         if args.checks_archive:
             release.write_checks_archive(root, args.checks_archive, made.exercises)
-    except (release.ReleaseError, OSError) as error:
+    except (release.ReleaseError, OSError, UnknownExercise) as error:
         print(f"awaitlings release: {error}", file=sys.stderr)
         return 2
     for name, why in made.skipped.items():
@@ -136,7 +168,7 @@ def _gradescope_bundle(args: argparse.Namespace) -> int:
 
     try:
         exercises = gradescope.write_bundle(args.root or catalog.KIT_ROOT, args.out, args.exercise, args.visibility)
-    except (release.ReleaseError, OSError) as error:
+    except (release.ReleaseError, OSError, UnknownExercise) as error:
         print(f"awaitlings gradescope-bundle: {error}", file=sys.stderr)
         return 2
     print(f"Wrote {args.out}: grades {', '.join(exercises)}. Upload it as the assignment's autograder (zip).")

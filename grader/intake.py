@@ -9,7 +9,7 @@ costs nothing. A learner's module for an exercise is found wherever the export p
 
 from __future__ import annotations
 
-import io
+import codecs
 import itertools
 import lzma
 import os
@@ -17,7 +17,6 @@ import re
 import shutil
 import stat
 import tarfile
-import tokenize
 import unicodedata
 import zipfile
 import zlib
@@ -226,10 +225,25 @@ def unpack(entry: Entry, dest: Path, keep: tuple[str, ...] | None = (".py",)) ->
 
 def modules_of(folder: Path, exercise: Exercise) -> list[Path]:
     """The learner's files for an exercise, the one graded first: every ``NN_topic/<module>.py``
-    under ``folder``, shallowest first; among equals, one in a folder called ``exercises`` (the
-    kit's, not a ``backup/`` beside it), then by name."""
+    under ``folder``, those inside a folder called ``exercises`` (the kit's, not a ``backup/`` or
+    a stray copy) first, then shallowest first, then by name."""
     found = [p for p in files_named(folder, exercise.filename) if p.parent.name == exercise.name]
-    return sorted(found, key=lambda p: (len(p.relative_to(folder).parts), p.parent.parent.name.lower() != "exercises"))
+
+    def order(path: Path) -> tuple[bool, int]:
+        parts = path.relative_to(folder).parts
+        return all(part.lower() != "exercises" for part in parts[:-2]), len(parts)
+
+    return sorted(found, key=order)
+
+
+def missing(folder: Path, exercise: Exercise) -> str:
+    """The problem line of an exercise whose module is not in ``folder``: a link to it, or what
+    was found instead."""
+    links = links_of(folder, exercise)
+    if links:
+        return f"{links[0].relative_to(folder)} is a link, and links are never followed: submit the file itself"
+    misses = near_misses(folder, exercise)
+    return f"no {exercise.name}/{exercise.filename} in the submission" + (f" (found {', '.join(misses)})" if misses else "")
 
 
 def near_misses(folder: Path, exercise: Exercise, limit: int = 3) -> list[str]:
@@ -308,38 +322,60 @@ def read_module(path: Path) -> str:
         raise IntakeError(f"{path.name} is not a plain file; not graded") from None
     if len(data) > MODULE_LIMIT:
         raise IntakeError(f"{path.name} is larger than {MODULE_LIMIT >> 20} MiB; not graded")
-    try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    except SyntaxError as error:  # an unknown encoding named, a BOM beside another one, or a line not UTF-8
-        if "unknown encoding" in error.msg:
-            raise IntakeError(f"{path.name}: its coding comment names an {error.msg}") from None
-        if "encoding problem" in error.msg:
-            raise IntakeError(f"{path.name} starts with a UTF-8 byte order mark, but its coding comment names another encoding") from None
-        encoding = "utf-8"  # the decode below says where
+    encoding = _declared_encoding(data, path.name)
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as error:
         name = "UTF-8" if encoding.startswith("utf-8") else encoding
         raise IntakeError(f"{path.name} is not {name} text ({error.reason} at byte {error.start})") from None
-    if encoding != "utf-8":
-        text = _as_utf8(text)
-        surrogate = next((i for i, c in enumerate(text) if "\ud800" <= c <= "\udfff"), None)
-        if surrogate is not None:  # raw_unicode_escape and the like decode "\ud800" to one: no text file holds it
-            line = text.count("\n", 0, surrogate) + 1
-            raise IntakeError(f"{path.name} line {line} holds a lone surrogate (U+{ord(text[surrogate]):04X}), "
-                              f"which its {encoding} coding makes and no text file can hold")
-    return text
+    return _as_utf8(text) if encoding != "utf-8" else text
 
 
 CODING = re.compile(r"^([ \t\f]*#.*?coding[:=][ \t]*)([-\w.]+)", re.ASCII)  # PEP 263
+COOKIE = re.compile(CODING.pattern.encode(), re.ASCII)
+BLANK_OR_COMMENT = re.compile(rb"^[ \t\f]*(?:#|\r|\n|$)")
+FIRST_LINES = re.compile(r"([^\r\n]*(?:\r\n|\r|\n)?)([^\r\n]*(?:\r\n|\r|\n)?)")  # as the tokenizer ends lines
+FIRST_LINES_BYTES = re.compile(FIRST_LINES.pattern.encode())
+# Text codecs Python accepts for source that no learner writes in, and that are slow (punycode is
+# quadratic: a minute for 1 MiB) or need text that is not ASCII-compatible: refused, with a line.
+UNREAD_CODECS = {"punycode", "idna", "utf-7", "unicode-escape", "raw-unicode-escape", "undefined"}
+
+
+def _declared_encoding(data: bytes, name: str) -> str:
+    """The codec Python reads ``data`` with (PEP 263, as CPython's tokenizer does it: the coding
+    comment is looked for in bytes, on line 1, or on line 2 after a blank or comment line 1);
+    IntakeError for a codec that is unknown, not a text codec, or one the grader does not read."""
+    bom = data.startswith(b"\xef\xbb\xbf")
+    declared = None
+    for line in FIRST_LINES_BYTES.match(data[3:] if bom else data).groups():
+        found = COOKIE.match(line)
+        if found:
+            declared = found.group(2).decode("ascii")
+            break
+        if not BLANK_OR_COMMENT.match(line):
+            break
+    if declared is None:
+        return "utf-8-sig" if bom else "utf-8"
+    try:
+        codec = codecs.lookup(declared)
+    except LookupError:
+        raise IntakeError(f"{name}: its coding comment names an unknown encoding: {declared}") from None
+    if not codec._is_text_encoding:  # rot13, hex, base64: Python refuses them for source too
+        raise IntakeError(f"{name}: its coding comment names {declared}, which is not a text encoding")
+    if codec.name in UNREAD_CODECS or codec.name.startswith(("utf-16", "utf-32")):
+        raise IntakeError(f"{name}: its coding comment names {declared}; save the file as UTF-8 to have it graded")
+    if bom and codec.name != "utf-8":
+        raise IntakeError(f"{name} starts with a UTF-8 byte order mark, but its coding comment names {declared}")
+    return "utf-8-sig" if bom else codec.name
 
 
 def _as_utf8(text: str) -> str:
     """``text`` with its coding comment (line 1 or 2) naming utf-8; lines keep their numbers."""
     text = text.removeprefix("\ufeff")
-    lines = text.split("\n", 2)
-    for number, line in enumerate(lines[:2]):
+    head = FIRST_LINES.match(text)
+    lines = [head.group(1), head.group(2)]
+    for number, line in enumerate(lines):
         if CODING.match(line):
             lines[number] = CODING.sub(r"\1utf-8", line, count=1)
             break
-    return "\n".join(lines)
+    return "".join(lines) + text[head.end():]

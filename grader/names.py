@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import difflib
 
+from pathlib import Path
+
+from grader import catalog
 from grader.catalog import Exercise
 
 
@@ -57,3 +60,18 @@ def suggestion(wanted: str, exercises: list[Exercise]) -> str:
         numbers = f"{exercises[0].number} to {exercises[-1].number}" if len(exercises) > 1 else exercises[0].number
         return f" Exercises are numbered {numbers}; `awaitlings list` shows them all."
     return " This kit has no exercises."
+
+
+def folder_names(root: Path, only: list[str] | None) -> list[str] | None:
+    """The exercise folders of ``root`` that ``only`` names as learners type them (``3``,
+    ``gather``); None for all. A name that matches none raises UnknownExercise, so no command
+    goes on with fewer exercises than asked for."""
+    if not only:
+        return None
+    exercises = []
+    for folder in catalog.folders(root):
+        try:
+            exercises.append(catalog.load(folder))
+        except ValueError:  # a broken exercise.toml: named by the command that reads it
+            exercises.append(Exercise(folder.name, "", "", "", (), "", ()))
+    return [resolve(name, exercises).name for name in only]

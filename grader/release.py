@@ -24,7 +24,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader import catalog, stubs, verify
+from grader import catalog, names, stubs, verify
 from grader.kit import Kit
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -86,8 +86,9 @@ def _tree(base: Path, prefix: str) -> dict[str, bytes]:
 def releasable(root: Path, only: list[str] | None = None) -> tuple[list[catalog.Exercise], dict[str, str]]:
     """The complete exercises (stub, README, hints, visible tests, checks, solution), and why others are left out."""
     chosen, skipped = [], {}
+    wanted = names.folder_names(root, only)
     for folder in catalog.folders(root):
-        if only and folder.name[:2] not in only and folder.name not in only:
+        if wanted is not None and folder.name not in wanted:
             continue
         try:
             exercise = catalog.load(folder)

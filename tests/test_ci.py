@@ -190,7 +190,7 @@ def test_a_hostile_submission_is_graded_and_cannot_write_its_own_grade(made, tmp
         (lambda kit: shutil.rmtree(kit / "exercises"), [], "does not exist"),
         (lambda kit: None, ["--checks", "/nonexistent/checks"], "the hidden checks are not at"),
         (lambda kit: (kit / "junk.tar.gz").write_bytes(b"not an archive"), ["--checks", "junk.tar.gz"], "cannot be read"),
-        (lambda kit: None, ["--exercise", "99"], "have no exercise 99"),
+        (lambda kit: None, ["--exercise", "99"], "have no exercise called '99'"),
     ],
     ids=["no-submission", "no-checks", "broken-checks-archive", "unknown-exercise"],
 )

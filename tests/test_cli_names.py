@@ -50,3 +50,20 @@ def test_a_far_miss_gets_the_range_of_numbers():
 def test_a_name_of_two_exercises_asks_for_the_number():
     with pytest.raises(UnknownExercise, match=r"could mean 03_gather or 10_gather_more.*\(03 or 10\)"):
         resolve("gather.py", KIT)
+
+
+def test_every_command_reads_exercise_names_alike_and_refuses_an_unknown_one(tmp_path):
+    """release, ci and gradescope-bundle take `3` and `gather` as grade does; one unknown name
+    stops the command (a bundle that silently left out 03 would never grade it)."""
+    import subprocess
+    import sys
+
+    from grader import catalog, names, release
+
+    assert names.folder_names(catalog.KIT_ROOT, ["3", "event_loop", "01"]) == ["03_gather", "02_event_loop", "01_coroutines"]
+    assert [e.name for e in release.releasable(catalog.KIT_ROOT, ["gather"])[0]] == ["03_gather"]
+    with pytest.raises(UnknownExercise, match="no exercise called '99'"):
+        names.folder_names(catalog.KIT_ROOT, ["01", "99"])
+    bundle = [sys.executable, "-m", "grader.cli", "gradescope-bundle", "--out", str(tmp_path / "a.zip"), "--exercise", "01", "99"]
+    done = subprocess.run(bundle, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "no exercise called '99'" in done.stderr and not (tmp_path / "a.zip").exists()

@@ -107,10 +107,17 @@ def test_isolated_runs_have_loopback_only():
     assert isolation_in_force()["network"].startswith("loopback only")
 
 
-def test_a_coding_comment_is_honoured(plan, tmp_path):
-    """Python reads a module in the encoding its coding comment names (PEP 263): so does the grader."""
+@pytest.mark.parametrize("head, newline", [
+    ("# -*- coding: latin-1 -*-\n", "\n"),
+    ("# -*- coding: latin-1 -*- auteur: François\n", "\n"),  # the comment line itself is latin-1
+    ("# François\n# -*- coding: latin-1 -*-\n", "\n"),  # the coding comment on line 2
+    ("# -*- coding: latin-1 -*-\r", "\r"),  # old Mac line ends
+], ids=["line-1", "latin-1-on-its-line", "line-2", "cr-only"])
+def test_a_coding_comment_is_honoured(plan, tmp_path, head, newline):
+    """Python reads a module in the encoding its coding comment names (PEP 263), finding the
+    comment in bytes, on line 1 or 2: so does the grader."""
     submissions = _learner(tmp_path, "lat", "")
-    source = "# -*- coding: latin-1 -*-\n" + SOLUTION.replace("import asyncio", "import asyncio\nCAFE = 'café'", 1)
+    source = head + SOLUTION.replace("import asyncio", "import asyncio\nCAFE = 'café'", 1).replace("\n", newline)
     (submissions / "lat" / "03_gather" / "gather.py").write_bytes(source.encode("latin-1"))
     result = batch.grade(submissions, tmp_path / "out", plan, jobs=1)[0]
     assert "03_gather" not in result.problems
@@ -124,9 +131,12 @@ def test_a_coding_comment_is_honoured(plan, tmp_path):
         (lambda p: p.write_bytes(b"#" * (intake.MODULE_LIMIT + 1)), "larger than 1 MiB"),
         (lambda p: p.write_bytes(b"# coding: klingon\n"), "its coding comment names an unknown encoding: klingon"),
         (lambda p: p.write_bytes("# coding: utf-8\n# café\n".encode("latin-1")), "is not UTF-8 text"),
-        (lambda p: p.write_bytes(b'# coding: raw_unicode_escape\nX = "\\ud800"\n'), "line 2 holds a lone surrogate (U+D800)"),
+        (lambda p: p.write_bytes(b'# coding: raw_unicode_escape\nX = "\\ud800"\n'),
+         "names raw_unicode_escape; save the file as UTF-8 to have it graded"),  # it made a lone surrogate: a crash
+        (lambda p: p.write_bytes(b"# coding: rot13\nx = 1\n"), "names rot13, which is not a text encoding"),
+        (lambda p: p.write_bytes(b"# coding: punycode\n-" + b"a" * 400_000), "names punycode; save the file as UTF-8"),
     ],
-    ids=["non-utf8", "huge", "unknown-coding", "lying-coding", "surrogate"],
+    ids=["non-utf8", "huge", "unknown-coding", "lying-coding", "surrogate", "not-text", "slow-codec"],
 )
 def test_unreadable_module_gets_one_line(plan, tmp_path, make, problem):
     submissions = _learner(tmp_path, "odd", "")
@@ -339,6 +349,48 @@ def test_a_grader_failure_is_graded_again_on_resume(plan, tmp_path, monkeypatch)
     monkeypatch.setattr(batch, "_run", real_run)
     (again,) = batch.grade(tmp_path / "class", tmp_path / "out", plan, jobs=1)
     assert again.score() == sum(c.max_points for checks in plan.checks.values() for c in checks)
+
+
+@pytest.mark.parametrize("out", ["a-file", "class", "a-file/grades"], ids=["file", "the-class", "below-a-file"])
+def test_an_out_folder_that_cannot_hold_the_outputs_is_one_line_before_grading(tmp_path, out):
+    shutil.copytree(CLASS / "ada", tmp_path / "class" / "ada")
+    (tmp_path / "a-file").write_text("x")
+    command = [sys.executable, "-m", "grader.cli", "grade", str(tmp_path / "class"), "--out", str(tmp_path / out)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert any(w in done.stderr for w in ("is a file, not a folder", "is the submissions folder", "cannot write to --out"))
+    assert "Collecting" not in done.stdout  # refused before the checks ran on the solutions
+    assert sorted(p.name for p in (tmp_path / "class").iterdir()) == ["ada"]
+
+
+def test_a_full_disk_mid_batch_is_one_line_and_keeps_what_is_saved(tmp_path, monkeypatch, capsys):
+    from grader import cli
+
+    shutil.copytree(CLASS / "ada", tmp_path / "class" / "ada")
+    real, calls = batch.commit_file, []
+
+    def fills_up(path, text):
+        calls.append(path)
+        raise OSError(28, "No space left on device", str(path))
+
+    monkeypatch.setattr(batch, "commit_file", fills_up)
+    code = cli.main(["grade", str(tmp_path / "class"), "--out", str(tmp_path / "out"), "--exercise", "01", "--jobs", "1"])
+    err = capsys.readouterr().err
+    assert code == 1 and calls, err
+    assert "cannot write to" in err and "No space left on device" in err and "0 learner(s) saved" in err
+    assert "run the same command" in err
+    monkeypatch.setattr(batch, "commit_file", real)
+    assert cli.main(["grade", str(tmp_path / "class"), "--out", str(tmp_path / "out"), "--exercise", "01", "--jobs", "1"]) == 0
+
+
+def test_grading_other_exercises_into_the_same_out_says_it_replaces_them(tmp_path):
+    shutil.copytree(CLASS / "ada", tmp_path / "class" / "ada")
+    base = [sys.executable, "-m", "grader.cli", "grade", str(tmp_path / "class"), "--out", str(tmp_path / "o")]
+    first = subprocess.run([*base, "--exercise", "01"], capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0 and "holds grades of" not in first.stderr, first.stderr
+    second = subprocess.run([*base, "--exercise", "02"], capture_output=True, text=True, timeout=300)
+    assert second.returncode == 0, second.stderr
+    assert "holds grades of 01_coroutines too; this run grades 02_event_loop and replaces them" in second.stderr
 
 
 def test_the_out_folder_inside_the_class_is_no_learner(tmp_path):
@@ -576,8 +628,12 @@ def test_feedback_names_the_file_graded_and_the_other_copies(plan, tmp_path):
     entry = intake.entries(tmp_path / "class")[0]
     sources, problems, graded = batch.collect(plan, entry, tmp_path / "unpacked")
     assert "03_gather" in sources and not problems.get("03_gather")
-    # at the same depth the kit's exercises/ folder is graded, not a backup that sorts first
+    # the kit's exercises/ folder is graded, not a backup that sorts first
     assert graded["03_gather"] == ("exercises/03_gather/gather.py (also found Exercises_old/03_gather/gather.py: "
-                                   "the shallowest is graded, exercises/ first)")
+                                   "one in exercises/ is graded first, then the shallowest)")
+    (learner / "03_gather").mkdir()  # a stray stub at the top, shallower than exercises/
+    (learner / "03_gather" / "gather.py").write_text("raise NotImplementedError\n")
+    _, _, again = batch.collect(plan, entry, tmp_path / "unpacked-2")
+    assert again["03_gather"].startswith("exercises/03_gather/gather.py (also found 03_gather/gather.py, Exercises_old")
     result = batch.LearnerResult("ada", "k", graded=graded)
     assert "Graded: `exercises/03_gather/gather.py (also found Exercises_old/" in reports.feedback(plan, result)
