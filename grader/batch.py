@@ -70,15 +70,16 @@ class Plan:
     @cached_property
     def fingerprint(self) -> str:
         """What every verdict depends on besides the learner's code: the checks, the exercises'
-        metadata, the grader itself and the versions of Python and the libraries that judge.
-        A change to any of them regrades everyone on the next run."""
+        module and functions, the grader itself and the versions of Python and the libraries that
+        judge. A change to any of them regrades everyone on the next run (a hint or a title does
+        not: the feedback is written from the current ones)."""
         digest = hashlib.sha256(f"{sys.version}\0".encode())
         for package in JUDGES:
             digest.update(f"{package}={metadata.version(package)}\0".encode())
         files = sorted(Path(__file__).parent.glob("*.py"))
         for exercise in self.exercises:
             files += sorted((self.root / "checks" / exercise.name).rglob("*.py"))
-            files.append(self.root / "exercises" / exercise.name / "exercise.toml")
+            digest.update(repr((exercise.name, exercise.module, exercise.functions)).encode() + b"\0")
         for path in files:
             digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
         return digest.hexdigest()

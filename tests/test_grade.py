@@ -589,6 +589,16 @@ def test_a_new_version_of_a_judging_library_regrades_everyone(plan, monkeypatch)
     assert batch.Plan(plan.root, plan.exercises, plan.checks).fingerprint != before
 
 
+def test_a_new_hint_regrades_nobody_but_a_renamed_function_does(plan):
+    import dataclasses
+
+    before = batch.Plan(plan.root, plan.exercises, plan.checks).fingerprint
+    hinted = [dataclasses.replace(e, hints=(*e.hints, "a new hint"), title=e.title + "!") for e in plan.exercises]
+    assert batch.Plan(plan.root, hinted, plan.checks).fingerprint == before  # feedback reads the current hints
+    renamed = [dataclasses.replace(e, functions=(*e.functions, "extra")) for e in plan.exercises]
+    assert batch.Plan(plan.root, renamed, plan.checks).fingerprint != before
+
+
 def test_a_zip_listing_too_many_members_is_refused_before_the_list_is_read(tmp_path, monkeypatch):
     """zipfile reads a zip's whole member list into memory (a 100 MB upload of 2 million entries took
     the grader to 907 MB): its size is read from the end record first, and a long one refused."""
