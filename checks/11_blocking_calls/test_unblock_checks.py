@@ -70,6 +70,10 @@ PEERS = 3.0
 # worker threads started, outside the loop, in the loop's default executor before a check; as
 # many as lookup_all's keys, and the executor has at least that many (cpu_count + 4 can be fewer)
 THREADS = 10
+# s of real time a lookup check may take: a pool of the learner's own (cpu_count + 4 threads, 6
+# on 2 cores) runs 10 lookups in two rounds, and wrong code waits CAP in each (measured on 3.13,
+# where blockbuster does not see future.result() block: 10.3 s, past the usual 10 s limit)
+LOOKUP_LIMIT = 30.0
 # s of real time legacy_lookup blocks when it is called on the loop's thread (with the
 # sleep bound above, before blockbuster wraps time.sleep: this check names it, not the harness)
 ON_LOOP = 0.02
@@ -1145,6 +1149,7 @@ def _sorted(values: list | tuple) -> list | None:
 
 
 @pytest.mark.points(2)
+@pytest.mark.timeout(LOOKUP_LIMIT)
 def test_lookup_all_runs_lookups_in_threads(learner):
     """lookup_all runs every legacy_lookup in a worker thread, never on the event loop's thread"""
     keys = ["kiwi", "fig", "pear", "plum", "lime", "date", "mango", "apple", "melon", "quince"]
@@ -1159,6 +1164,7 @@ def test_lookup_all_runs_lookups_in_threads(learner):
 
 
 @pytest.mark.points(2)
+@pytest.mark.timeout(LOOKUP_LIMIT)
 def test_lookup_all_runs_lookups_at_once(learner):
     """lookup_all runs 10 lookups in 10 worker threads at the same time"""
     keys = ["pear", "kiwi", "lime", "fig", "plum", "melon", "apple", "quince", "date", "mango"]
