@@ -731,12 +731,11 @@ def explain(
 
 
 # ~50 ms of work. The first number takes 20 times longer than the second: results that come
-# back in the order they finish are never in the order of the numbers. Six of them: read from a
-# set (asyncio.wait's `done`), six futures do not come out in the order they were made (four
-# did, with the allocation pattern of this check on 3.11).
+# back in the order they finish are never in the order of the numbers.
 NUMBERS = [20000, 2000, 12000, 5000, 300, 7000]
-# The order check's own run: 10 numbers, since six futures read from a set still come out in
-# order by chance on 3.12 (about once in 200 runs, measured).
+# The order check's own run: 10 numbers. Futures read from a set (asyncio.wait's `done`) come
+# out in the order they were made by chance: six of them about once in 200 runs on 3.12
+# (measured), ten never seen.
 ORDERED = [*NUMBERS, 9000, 100, 4000, 1500]
 # Equal numbers within a batch: the order of a batch's counts cannot depend on timing. The
 # empty batch is crunch_all's empty case.
