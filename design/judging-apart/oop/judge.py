@@ -227,6 +227,52 @@ def _time(value: Any) -> float:
     return float(value)
 
 
+def _play(loop: asyncio.AbstractEventLoop, judge: Judge, run: dict, scenario: Callable, limit: float) -> Outcome:
+    """Run the check's scenario here; its ``function(*args)`` runs the learner's function there."""
+
+    async def function(*args: Any) -> Any:
+        judge.outbox.append({**run, "args": judge.codec.encode(list(args))})
+        try:
+            outcome = await asyncio.shield(judge.done)
+        except asyncio.CancelledError:  # the scenario cancelled the call: so is the learner's run
+            if not judge.done.done():
+                judge.outbox.append({"op": "cancel_run"})
+                await judge.done
+            outcome = judge.outcome
+            if isinstance(outcome.error, asyncio.CancelledError):
+                raise
+            asyncio.current_task().uncancel()  # it swallowed the cancellation: the call ends as it ended
+            if outcome.error is not None:
+                raise outcome.error from None
+            return outcome.value
+        if outcome.error is not None:
+            raise outcome.error
+        return outcome.value
+
+    task = loop.create_task(scenario(function))
+    loop.run_until_complete(asyncio.wait({task, judge.done}, return_when=asyncio.FIRST_COMPLETED))
+    stopped = judge.done.done() and (judge.outcome.hung or judge.outcome.busy or judge.outcome.held is not None
+                                     or judge.outcome.ended_early)
+    if not task.done() and not stopped:  # the learner returned: the scenario finishes, within the limit
+        loop.run_until_complete(asyncio.wait({task}, timeout=max(0.0, limit - loop.time())))
+    if not task.done():
+        task.cancel()
+        loop.run_until_complete(asyncio.wait({task}))
+        judge.outcome.hung = judge.outcome.hung or not stopped
+    outcome = judge.outcome
+    outcome.value = outcome.error = None
+    if task.cancelled():
+        outcome.error = outcome.error if stopped else asyncio.CancelledError()
+    elif task.exception() is not None:
+        outcome.error = task.exception()
+    else:
+        outcome.value = task.result()
+    outcome.loop_time = loop.time()
+    if not judge.done.done():  # the scenario never called the function
+        judge._finish()
+    return outcome
+
+
 def undumpable() -> None:
     """Linux: no process of our uid may ptrace the judge or read its memory (/proc/<pid>/mem)."""
     if sys.platform.startswith("linux"):
@@ -244,6 +290,7 @@ def run_remote(
     server: Any = None,
     budget: int | None = None,
     kind_only: bool = False,
+    scenario: Callable[[Callable[..., Any]], Any] | None = None,
 ) -> Outcome:
     """Call ``function_name(*args)`` of the module at ``module_path`` in a child process.
 
@@ -252,6 +299,9 @@ def run_remote(
     With ``server`` (a ``forkserver.ForkServer``) the child is forked from it, else started.
     With ``budget`` (loop callbacks) the kit's guards run in the child and report what they saw.
     With ``kind_only`` nothing runs: the value is what the function is ("coroutine function"...).
+    With ``scenario`` (an ``async def scenario(function)`` of the check's, run on this loop) the
+    learner's function is called when the scenario calls ``function(*args)`` (once; cancelling
+    that call cancels the learner's run), and the outcome's value or error is the scenario's.
     """
     undumpable()
     loop = looptime.new_event_loop()
@@ -271,14 +321,16 @@ def run_remote(
     try:
         judge = Judge(loop, ours, limit=limit, held_limit=held_limit, rounds=rounds)
         path = str(Path(module_path).resolve())
-        args = judge.codec.encode(list(args))
-        run = {"op": "run", "path": path, "function": function_name, "args": args}
+        run = {"op": "run", "path": path, "function": function_name}
         if budget is not None:
             run["budget"] = budget
         if kind_only:
             run["kind_only"] = True
-        judge.outbox.append(run)
-        outcome = loop.run_until_complete(judge.done)
+        if scenario is None:
+            judge.outbox.append({**run, "args": judge.codec.encode(list(args))})
+            outcome = loop.run_until_complete(judge.done)
+        else:
+            outcome = _play(loop, judge, run, scenario, limit)
         if outcome.ended_early == ENDED:  # let it finish exiting, for its exit code
             try:
                 child.wait(timeout=1.0)

@@ -40,6 +40,7 @@ class Link:
         self.run: dict | None = None  # the judge's "run" message
         self._ids = 0
         self.recorder: Any = None  # grader.blocking.Recorder, once the guards are on
+        self.main_task: asyncio.Task | None = None  # the run of the learner's function
         self.busy = False  # the callback budget ran out
         self.loop_errors: list[str] = []
         self.unretrieved: list[BaseException] = []
@@ -68,6 +69,8 @@ class Link:
                     future.set_exception(self.codec.decode(op["error"]))
         elif op["op"] == "run":
             self.run = op
+        elif op["op"] == "cancel_run" and self.main_task is not None:
+            self.main_task.cancel()
 
     def idle(self) -> None:
         scheduled = self.loop._scheduled  # the loop's timer heap: the head is the next timer
@@ -100,6 +103,7 @@ class Link:
 
     async def main(self, function: Callable[..., Any], args: list) -> None:
         """Call the learner's function, await what it returns, report to the judge."""
+        self.main_task = asyncio.current_task()
         report: dict[str, Any] = {}
         try:
             awaitable = function(*args)

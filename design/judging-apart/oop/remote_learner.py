@@ -100,6 +100,23 @@ class RemoteLearner:
         return call
 
 
+    def run_scenario(
+        self, name: str, scenario: Any, *, text: str, probes: tuple[Any, ...] = (), limit: float = LOOP_LIMIT,
+        budget: int = CALLBACK_BUDGET, hang_causes: tuple[str, ...] = (),
+    ) -> Call:
+        """``Learner.run_scenario``: ``scenario(function)`` runs here, on the judge's loop, and its
+        ``function(*args)`` runs ``name`` in a learner process."""
+        self.coroutine_function(name)
+        outcome = run_remote(self.path, name, (), limit, server=self.server, budget=budget, scenario=scenario)
+        if outcome.ended_early:
+            raise CheckFailed(ENDED_EARLY.format(call=text, function=name, why=outcome.ended_early))
+        for probe in probes:
+            _count_unawaited(probe, outcome.unawaited.get(probe.name, 0))
+        call = RemoteCall(name, text, as_run(outcome), self, list(probes), outcome)
+        call.fail_on_harness_findings(limit, budget, hang_causes)
+        return call
+
+
 def _count_unawaited(probe: Any, count: int) -> None:
     """Make ``probe.never_awaited()`` include ``count`` calls it never saw (a prototype's shortcut:
     in the kit the probe would take this count itself)."""
