@@ -277,7 +277,7 @@ def grade(
     ``executor`` runs ``grade_learner`` calls (a dask cluster's, say); default: ``jobs`` threads
     here, each driving one sandboxed child process.
     """
-    entries = [e for e in intake.entries(submissions) if e.path.resolve() != out.resolve()]  # --out inside the class
+    entries = intake.entries(submissions, leave_out=out)
     sweep_scratch()  # what a grader killed mid-batch left in /tmp
     out.mkdir(mode=0o700, parents=True, exist_ok=True)  # grades are private: a jailed user of another batch reads nothing
     done = load_done(out) if resume else {}

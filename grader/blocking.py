@@ -224,11 +224,7 @@ def thread_locks_watched(files: frozenset[str]) -> Iterator[list[Location]]:
         ):
             if lock.acquire(False):
                 return True
-            found.append(
-                Location(
-                    caller.f_code.co_filename, caller.f_lineno, caller.f_code.co_name
-                )
-            )
+            found.append(learner_location(caller, files))
             raise ThreadLockInLoop("this threading.Lock is held by another task")
         return original(lock)
 

@@ -60,17 +60,13 @@ def _grade(args: argparse.Namespace) -> int:
     root = args.root or catalog.KIT_ROOT
     console = Console(stderr=True)
     try:
-        entries = intake.entries(args.submissions)
+        entries = intake.entries(args.submissions, leave_out=args.out)
         _writable_out(args.out, args.submissions)
     except intake.IntakeError as error:
         print(f"awaitlings grade: {error}", file=sys.stderr)
         return 2
-    for name in intake.skipped(args.submissions):
-        kinds = ", ".join(intake.ARCHIVES)
-        print(f"awaitlings grade: skipped {printable(name, 120)}: not a folder or an archive ({kinds})", file=sys.stderr)
-    if any(e.path.resolve() == args.out.resolve() for e in entries):
-        print(f"awaitlings grade: skipped {printable(args.out.name, 120)}: it is the --out folder", file=sys.stderr)
-        entries = [e for e in entries if e.path.resolve() != args.out.resolve()]
+    for name, why in intake.skipped(args.submissions, leave_out=args.out):
+        print(f"awaitlings grade: skipped {printable(name, 120)}: {why}", file=sys.stderr)
     try:
         with console.status("Collecting the hidden checks (run once on the reference solutions)…"):
             plan = batch.plan(root, args.exercise)

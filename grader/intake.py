@@ -50,18 +50,19 @@ class Entry:
     path: Path
 
 
-def entries(folder: Path) -> list[Entry]:
+def entries(folder: Path, leave_out: Path | None = None) -> list[Entry]:
     """One entry per learner, each with an id of its own; raises IntakeError for a missing or empty folder.
 
     The id is the folder's or archive's name without the archive suffix, as printable text;
     when two entries would share one (``ada/`` and ``ada.zip``, or ``Ada/`` and ``ada/``), the later
-    keeps its whole name, or is numbered.
+    keeps its whole name, or is numbered. ``leave_out`` (the grades' folder, when it is inside the
+    class) is no learner.
     """
     if not folder.is_dir():
         raise IntakeError(f"{folder} is not a folder of submissions")
     found: list[Entry] = []
     for path in sorted(folder.iterdir()):
-        if path.name.startswith("."):
+        if path.name.startswith(".") or _is(path, leave_out):
             continue
         name = path.name if path.is_dir() else _archive_name(path.name)
         if not (name and (path.is_dir() or path.is_file() or path.is_symlink())):
@@ -74,15 +75,21 @@ def entries(folder: Path) -> list[Entry]:
     return found
 
 
-def skipped(folder: Path) -> list[str]:
-    """The names of what ``entries`` passes over in ``folder``: files that are not archives
-    (an LMS's index or metadata file, a learner's .rar) or not files at all (a named pipe),
-    for the instructor to see."""
+def skipped(folder: Path, leave_out: Path | None = None) -> list[tuple[str, str]]:
+    """What ``entries`` passes over in ``folder``, as (name, why) for the instructor to see: files
+    that are not archives (an LMS's index or metadata file, a learner's .rar), what is not a file
+    at all (a named pipe), and ``leave_out``."""
     try:
-        entered = {e.path for e in entries(folder)}
+        entered = {e.path for e in entries(folder, leave_out)}
     except IntakeError:
         entered = set()
-    return [p.name for p in sorted(folder.iterdir()) if not p.name.startswith(".") and p not in entered]
+    kinds = f"not a folder or an archive ({', '.join(ARCHIVES)})"
+    return [(p.name, "it is the --out folder" if _is(p, leave_out) else kinds)
+            for p in sorted(folder.iterdir()) if not p.name.startswith(".") and p not in entered]
+
+
+def _is(path: Path, other: Path | None) -> bool:
+    return other is not None and path.resolve() == other.resolve()
 
 
 def _archive_name(file_name: str) -> str | None:
@@ -251,32 +258,21 @@ def near_misses(folder: Path, exercise: Exercise, limit: int = 3) -> list[str]:
     folder named otherwise (``03_Gather/``, the top level), a package ``NN_topic/<module>/``, an
     archive inside the submission; relative paths, shallowest first."""
     found: list[str] = []
-    level, seen = [folder], 0
-    for _ in range(min(DEPTH_LIMIT, 6)):
-        below = []
-        for here in level:
-            try:
-                children = sorted(os.scandir(here), key=lambda e: e.name)
-            except OSError:
-                continue
-            seen += len(children)
-            if seen > ENTRY_LIMIT:
-                return found
-            for child in children:
-                path = Path(child.path)
-                if child.is_dir(follow_symlinks=False):
-                    if child.name.startswith("."):
-                        continue
-                    below.append(path)
-                    if child.name == exercise.module and path.parent.name == exercise.name:
-                        found.append(f"{path.relative_to(folder)}/ (a package)")
-                elif child.name == exercise.filename and path.parent.name != exercise.name:
-                    found.append(str(path.relative_to(folder)))
-                elif _archive_name(child.name):
-                    found.append(f"{path.relative_to(folder)} (an archive inside the submission)")
-                if len(found) >= limit:
-                    return found
-        level = below
+    try:
+        for child in _walk(folder, depth=6):
+            path = Path(child.path)
+            where = path.relative_to(folder)
+            if child.is_dir(follow_symlinks=False):
+                if child.name == exercise.module and path.parent.name == exercise.name:
+                    found.append(f"{where}/ (a package)")
+            elif child.name == exercise.filename and path.parent.name != exercise.name:
+                found.append(str(where))
+            elif _archive_name(child.name):
+                found.append(f"{where} (an archive inside the submission)")
+            if len(found) >= limit:
+                break
+    except IntakeError:  # too many entries: what was found so far is the answer
+        pass
     return found
 
 
@@ -286,11 +282,18 @@ def links_of(folder: Path, exercise: Exercise) -> list[Path]:
 
 
 def files_named(folder: Path, name: str, *, links: bool = False) -> Iterator[Path]:
-    """The plain files (``links``: the links) called ``name`` under ``folder``, shallowest first: at
-    most DEPTH_LIMIT folders down and ENTRY_LIMIT entries looked at (IntakeError past it), neither
-    links nor hidden folders (.git, .venv: never where the work is) followed."""
+    """The plain files (``links``: the links) called ``name`` under ``folder``, shallowest first."""
+    for child in _walk(folder):
+        if child.name == name and (child.is_symlink() if links else child.is_file(follow_symlinks=False)):
+            yield Path(child.path)
+
+
+def _walk(folder: Path, depth: int = DEPTH_LIMIT) -> Iterator[os.DirEntry]:
+    """Every entry under ``folder``, shallowest first, then by name: at most ``depth`` folders
+    down and ENTRY_LIMIT entries looked at (IntakeError past it), neither links nor hidden folders
+    (.git, .venv: never where the work is) entered."""
     level, seen = [folder], 0
-    for _ in range(DEPTH_LIMIT):
+    for _ in range(depth):
         below = []
         for here in level:
             try:
@@ -301,11 +304,9 @@ def files_named(folder: Path, name: str, *, links: bool = False) -> Iterator[Pat
             if seen > ENTRY_LIMIT:
                 raise IntakeError(f"the submission holds more than {ENTRY_LIMIT:,} files and folders; not graded")
             for child in children:
-                if child.is_dir(follow_symlinks=False):
-                    if not child.name.startswith("."):
-                        below.append(Path(child.path))
-                elif child.name == name and (child.is_symlink() if links else child.is_file(follow_symlinks=False)):
-                    yield Path(child.path)
+                if child.is_dir(follow_symlinks=False) and not child.name.startswith("."):
+                    below.append(Path(child.path))
+                yield child
         level = below
 
 

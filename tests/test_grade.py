@@ -198,9 +198,15 @@ def test_every_archive_kind_is_a_learner_and_other_files_are_named(tmp_path):
     for name in ("submission_metadata.yml", "eve.rar", "gather.py"):
         (submissions / name).write_text("x")
     assert [e.learner for e in intake.entries(submissions)] == ["ada", "bob", "cy", "dee"]
-    assert intake.skipped(submissions) == ["eve.rar", "gather.py", "submission_metadata.yml"]
+    assert [name for name, _ in intake.skipped(submissions)] == ["eve.rar", "gather.py", "submission_metadata.yml"]
     os.mkfifo(submissions / "fay.zip")  # named like an archive, but a pipe: skipped, and said so
-    assert intake.skipped(submissions) == ["eve.rar", "fay.zip", "gather.py", "submission_metadata.yml"]
+    assert [name for name, _ in intake.skipped(submissions)] == ["eve.rar", "fay.zip", "gather.py", "submission_metadata.yml"]
+    (submissions / "grades").mkdir()  # the --out folder inside the class is no learner
+    assert [e.learner for e in intake.entries(submissions, leave_out=submissions / "grades")] == ["ada", "bob", "cy", "dee"]
+    assert intake.skipped(submissions, leave_out=submissions / "grades")[1] == ("fay.zip", "not a folder or an archive ("
+                                                                              + ", ".join(intake.ARCHIVES) + ")")
+    assert ("grades", "it is the --out folder") in intake.skipped(submissions, leave_out=submissions / "grades")
+    (submissions / "grades").rmdir()
     command = [sys.executable, "-m", "grader.cli", "grade", str(submissions), "--out", str(tmp_path / "o"), "--exercise", "01"]
     done = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
