@@ -145,13 +145,14 @@ def _unzip(archive: Path, dest: Path, keep: tuple[str, ...] | None) -> None:
     total = 0
     if _member_list_size(archive) > CENTRAL_LIMIT:
         raise IntakeError(f"archive lists more than {CENTRAL_LIMIT >> 20} MiB of members; not graded")
+    marks = []
     with zipfile.ZipFile(archive) as zipped:
         for member in _counted(zipped.infolist()):
             _safe_name(member.filename)
             kind = stat.S_IFMT(member.external_attr >> 16)
             special = kind and kind not in (stat.S_IFREG, stat.S_IFDIR)  # a link (a zipped .venv has them)
             if keep and (kind == stat.S_IFLNK and member.filename.endswith(keep) or _archive_name(member.filename)):
-                _mark_link(dest, member.filename)
+                marks.append(member.filename)
             if special or member.is_dir() or (keep and not member.filename.endswith(keep)):
                 continue
             total += member.file_size
@@ -161,6 +162,7 @@ def _unzip(archive: Path, dest: Path, keep: tuple[str, ...] | None) -> None:
             target.parent.mkdir(parents=True, exist_ok=True)
             with zipped.open(member) as source, target.open("wb") as out:
                 out.write(source.read(MEMBER_LIMIT + 1)[:MEMBER_LIMIT])
+    _mark_links(dest, marks)
 
 
 class _BoundedTarInfo(tarfile.TarInfo):
@@ -176,25 +178,30 @@ class _BoundedTarInfo(tarfile.TarInfo):
 _LONG_HEADERS = (tarfile.GNUTYPE_LONGNAME, tarfile.GNUTYPE_LONGLINK, tarfile.XHDTYPE, tarfile.XGLTYPE, tarfile.SOLARIS_XHDTYPE)
 
 
-def _mark_link(dest: Path, name: str) -> None:
+def _mark_links(dest: Path, names: list[str]) -> None:
     """Leave a dangling link where a member is not written out (never followed, never read): a
-    module archived as a link, or an archive inside the archive, is then named, not missing."""
-    target = dest / _safe_name(name)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if not target.exists() and not target.is_symlink():
-        os.symlink("(a link in the archive: not followed)", target)
+    module archived as a link, or an archive inside the archive, is then named, not missing. Made
+    after the files are written: a file of the same name in the archive is the one graded."""
+    for name in names:
+        target = dest / _safe_name(name)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if not target.exists() and not target.is_symlink():
+                os.symlink("(a link in the archive: not followed)", target)
+        except OSError:  # its folder is a file of the archive: nothing to name there
+            continue
 
 
 def _untar(archive: Path, dest: Path, keep: tuple[str, ...] | None) -> None:
-    total, declared, wanted = 0, 0, []
+    total, declared, wanted, marks = 0, 0, [], []
     with tarfile.open(archive, tarinfo=_BoundedTarInfo) as tarred:
         for member in _counted(tarred):
             _safe_name(member.name)
             if keep and member.isfile() and _archive_name(member.name):
-                _mark_link(dest, member.name)
+                marks.append(member.name)
             if not (member.isfile() or member.isdir()):
                 if (member.issym() or member.islnk()) and keep and member.name.endswith(keep):
-                    _mark_link(dest, member.name)
+                    marks.append(member.name)
                 continue  # a link or device: never written out (a tarred .venv has links)
             declared += member.size  # counted before the stream is read through it
             if declared > DECLARED_LIMIT:
@@ -206,6 +213,7 @@ def _untar(archive: Path, dest: Path, keep: tuple[str, ...] | None) -> None:
                 raise IntakeError(f"archive too large to grade (member {member.name!r})")
             wanted.append(member)
         tarred.extractall(dest, members=wanted, filter="data")
+    _mark_links(dest, marks)
 
 
 def unpack(entry: Entry, dest: Path, keep: tuple[str, ...] | None = (".py",)) -> Path:
@@ -215,6 +223,8 @@ def unpack(entry: Entry, dest: Path, keep: tuple[str, ...] | None = (".py",)) ->
         raise IntakeError(f"{entry.path.name} is a symbolic link; only real folders and archives are graded")
     if entry.path.is_dir():
         return entry.path
+    if not entry.path.exists():
+        raise IntakeError(f"{entry.path.name} was removed while the batch ran; not graded")
     dest.mkdir(parents=True, exist_ok=True)
     try:
         (_unzip if entry.path.name.lower().endswith(".zip") else _untar)(entry.path, dest, keep)

@@ -190,6 +190,42 @@ def test_archives_with_escaping_paths_are_refused_and_links_skipped(tmp_path):
         assert problems["03_gather"] == "03_gather/gather.py is a link, and links are never followed: submit the file itself"
 
 
+def test_a_file_beside_a_link_of_the_same_name_is_graded(tmp_path, plan):
+    """An archive holding both a link and a file called 03_gather/gather.py (in either order):
+    the file is graded, and nothing is written through the link."""
+    submissions = tmp_path / "class"
+    submissions.mkdir()
+    link = zipfile.ZipInfo("03_gather/gather.py")
+    link.external_attr = (0o120777 << 16)
+    with zipfile.ZipFile(submissions / "zipped.zip", "w") as zipped:
+        zipped.writestr(link, "/etc/passwd")
+        with pytest.warns(UserWarning, match="Duplicate name"):
+            zipped.writestr("03_gather/gather.py", SOLUTION)
+    with tarfile.open(submissions / "tarred.tar", "w") as tarred:
+        solved = tarfile.TarInfo("03_gather/gather.py")
+        solved.size = len(SOLUTION.encode())
+        tarred.addfile(solved, io.BytesIO(SOLUTION.encode()))
+        info = tarfile.TarInfo("03_gather/gather.py")
+        info.type, info.linkname = tarfile.SYMTYPE, "/etc/passwd"
+        tarred.addfile(info)
+    for entry in intake.entries(submissions):
+        sources, problems, _ = batch.collect(plan, entry, tmp_path / "collected" / entry.learner)
+        assert (entry.learner, sources.get("03_gather"), "03_gather" in problems) == (entry.learner, SOLUTION, False)
+        assert [p.name for p in (tmp_path / "collected" / entry.learner).rglob("*")] == ["03_gather", "gather.py"]
+
+
+def test_a_learner_removed_while_the_batch_runs_is_named(tmp_path, plan):
+    submissions = tmp_path / "class"
+    (submissions / "ada").mkdir(parents=True)
+    _zip(submissions / "bob.zip", [("03_gather/gather.py", SOLUTION)])
+    ada, bob = intake.entries(submissions)
+    shutil.rmtree(ada.path)
+    (submissions / "bob.zip").unlink()
+    for entry in (ada, bob):
+        _, problems, _ = batch.collect(plan, entry, tmp_path / "collected" / entry.learner)
+        assert problems == {"*": f"{entry.path.name} was removed while the batch ran; not graded"}
+
+
 def test_every_archive_kind_is_a_learner_and_other_files_are_named(tmp_path):
     submissions = tmp_path / "class"
     submissions.mkdir()
