@@ -4,6 +4,8 @@ Each file starts with comment lines that state its verdicts:
   # expect: pass                          every check passes
   # expect-fail: CHECK: MESSAGE FRAGMENT  CHECK fails and its message contains the fragment
   # expect-pass: CHECK                    CHECK passes (what the mistake does not break)
+  # visible-fail: TEST: MESSAGE FRAGMENT  the exercise's visible TEST catches the mistake too
+A correct submission passes the visible tests as well as every check.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from pathlib import Path
 from grader import catalog
 
 CASES = Path(__file__).parent / "submissions"
-HEADER = re.compile(r"^# expect(?:-(fail|pass))?: (.*)$")
+HEADER = re.compile(r"^# (expect|expect-fail|expect-pass|visible-fail): (.*)$")
 
 
 @dataclass
@@ -26,6 +28,7 @@ class Case:
     all_pass: bool = False
     fails: dict[str, str] = field(default_factory=dict)
     passes: list[str] = field(default_factory=list)
+    visible_fails: dict[str, str] = field(default_factory=dict)
     problem: str | None = None  # why the file's header could not be read
 
     @property
@@ -46,13 +49,13 @@ def parse(path: Path) -> Case:
         if not match:
             break
         kind, text = match.groups()
-        if kind is None:
+        name, _, fragment = text.partition(": ")
+        if kind == "expect":
             case.all_pass = text.strip() == "pass"
-        elif kind == "fail":
-            check, _, fragment = text.partition(": ")
-            case.fails[check.strip()] = fragment.strip()
-        else:
+        elif kind == "expect-pass":
             case.passes.append(text.strip())
+        else:
+            (case.fails if kind == "expect-fail" else case.visible_fails)[name.strip()] = fragment.strip()
     if not (case.all_pass or case.fails):
         raise ValueError(f"{path}: no '# expect' header")
     return case

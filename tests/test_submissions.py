@@ -34,6 +34,26 @@ def test_known_submission(case, tmp_path):
             assert record.outcome == "passed", f"{record.check}: {record.message}"
 
 
+VISIBLE = [c for c in CASES if c.all_pass or c.visible_fails]
+
+
+@pytest.mark.parametrize("case", VISIBLE, ids=[c.id for c in VISIBLE])
+def test_visible_tests(case, tmp_path):
+    """A correct submission passes the exercise's visible tests; a wrong one marked so fails the
+    visible test named, with the message a learner would read."""
+    case.install(tmp_path)
+    outcome = run_pytest([f"exercises/{case.exercise.name}"], tmp_path)
+    verdicts = {_check_name(r.nodeid): r for r in outcome.records.values()}
+    assert verdicts, f"no visible test reported:\n{outcome.output}"
+    if case.all_pass:
+        failed = {name: r.message for name, r in verdicts.items() if r.outcome != "passed"}
+        assert not failed, f"a correct solution failed visible tests: {failed}"
+    for test, fragment in case.visible_fails.items():
+        for record in _named(verdicts, test):
+            assert record.outcome == "failed", f"visible {record.check} passed a wrong solution"
+            assert fragment in record.message, f"{record.check} said:\n{record.message}\nexpected to contain: {fragment}"
+
+
 def _named(verdicts, check):
     """The records of a check: by its full name, or every case of a parametrized check."""
     found = [verdicts[check]] if check in verdicts else [r for name, r in verdicts.items() if name.startswith(check + "[")]

@@ -242,6 +242,15 @@ def judge_turns(call, step: Steps, names: list[str], count: int) -> None:
             TASKS,
         )
     together = count * step.delay
+    ends = [e.end for e in step.events]
+    done = None if None in ends else max(ends)
+    if call.loop_time > together + EXACT and done is not None and done <= together + EXACT:
+        raise CheckFailed(
+            f"Called {call.text}. Its workers took turns and were all done at {done:g} s, but it returned "
+            f"only at {call.loop_time:g} s of loop time: it waited for something other than its tasks.",
+            "Wait for the tasks themselves (`await task` for each, or asyncio.gather): a sleep only "
+            "guesses how long they take.",
+        )
     if call.loop_time > together + EXACT:
         one_by_one = len(wanted) * step.delay
         how = "ran one step at a time: " if abs(call.loop_time - one_by_one) <= EXACT else "took "

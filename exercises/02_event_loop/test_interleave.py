@@ -141,6 +141,28 @@ def test_take_turns_interleaves_two_workers(learner):
     )
 
 
+def test_take_turns_returns_when_its_workers_are_done(learner):
+    """take_turns(step, ["A", "B"], 3) with steps of 1 s returns at 3 s, when both workers are done"""
+    step = Step(delay=1.0)
+    call = learner.run("take_turns", step, ["A", "B"], 3)
+    call.result()
+    check_steps_awaited(call, step)
+    check(
+        not call.run.leaked,
+        call,
+        f"it return at {call.loop_time:g} s with tasks still running ({', '.join(call.run.leaked)})",
+        "every worker done",
+        "Await every task you create before you return.",
+    )
+    check(
+        abs(call.loop_time - 3.0) < 1e-6,
+        call,
+        f"it return at {call.loop_time:g} s of loop time, though its workers were done at 3 s",
+        "3 s",
+        "Wait for the tasks themselves (`await task` for each): a sleep only guesses how long they take.",
+    )
+
+
 def test_download_runs_while_working(learner):
     """download_while_working does 3 steps of 1 s during a 4 s download: 4 s in all"""
     download = Probe("download", delay=4.0)

@@ -11,6 +11,7 @@ import gc
 import weakref
 
 from grader.failure import CheckFailed
+from grader.learner import holds
 from grader.probes import Probe
 
 
@@ -110,13 +111,15 @@ def test_heartbeat_beats_and_stops_when_cancelled(learner):
     )
 
 
+class Job(Probe):
+    """job(): takes `delay` s of loop time, then returns "result of job" (or raises its error)."""
+
+    def __call__(self):
+        return super().__call__("job")
+
+
 def test_with_heartbeat_beats_while_the_job_runs(learner):
     """with_heartbeat beats at 0, 1, 2 s during a 2.5 s job, stops the heartbeat, returns the job's result"""
-
-    class Job(Probe):
-        def __call__(self):
-            return super().__call__("job")
-
     job = Job("job", delay=2.5, result=lambda _item: "report ready")
     send = Send()
     causes = ("awaiting the heartbeat task (it never ends on its own) instead of cancelling it",
@@ -135,6 +138,30 @@ def test_with_heartbeat_beats_while_the_job_runs(learner):
     )
 
 
+def test_with_heartbeat_stops_it_when_the_job_fails(learner):
+    """with_heartbeat stops the heartbeat when the job fails at 1.5 s, and lets the job's error out"""
+    error = RuntimeError("the job crashed")
+    job = Job("job", delay=1.5, errors={"job": error})
+    send = Send()
+    call = learner.run("with_heartbeat", job, send, 1.0, limit=30)
+    check(
+        holds(call.run.error, error),
+        call,
+        f"{'no error' if call.run.error is None else repr(call.run.error)}",
+        "the job's RuntimeError('the job crashed') (alone or in an ExceptionGroup)",
+        "Don't catch the job's exception: stop the heartbeat and let the error out.",
+    )
+    check(
+        not call.run.leaked,
+        call,
+        f"the heartbeat still running when the job's error came out ({', '.join(call.run.leaked)})",
+        "the heartbeat stopped",
+        "Put the cancel (and the wait) in a `finally:` around `await job()`, so it runs when the job fails too.",
+    )
+    wanted = [("beat", 0.0), ("beat", 1.0), ("stopped", 1.5)]
+    check(send.sent == wanted, call, f"the messages {send.sent}", str(wanted))
+
+
 class SlowSend:
     """send(message) for notify: delivers after 2 s, waiting the way a network call does
     (nothing the loop owns refers to the task meanwhile). error: raised instead."""
@@ -145,6 +172,7 @@ class SlowSend:
         self.error = error
         self.log = []
         self.task = None
+        self.kept = False  # the task still referenced 0.5 s after it was done
 
     async def __call__(self, message):
         loop = asyncio.get_running_loop()
@@ -177,6 +205,8 @@ def run_notify(learner, send, failures):
             await asyncio.sleep(0.5)
             gc.collect()  # the garbage collector runs while the send is waiting
             await asyncio.sleep(2.0)
+            gc.collect()
+            send.kept = send.task is not None and send.task() is not None
         finally:
             gc.unfreeze()
 
@@ -195,6 +225,13 @@ def test_notify_sends_in_the_background(learner):
         f"{send.log}",
         f"{wanted}",
         "Start the send as a task, keep a reference to it (a set), and return without awaiting it.",
+    )
+    check(
+        not send.kept,
+        call,
+        "its task still referenced 0.5 s after the send was done: each notify leaves one more task behind",
+        "the reference dropped once the task is done",
+        "Drop it in a done callback: `task.add_done_callback(background.discard)`.",
     )
 
 

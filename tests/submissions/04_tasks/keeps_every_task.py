@@ -1,6 +1,7 @@
 # expect-fail: test_notify_forgets_finished_tasks: its finished task was still referenced
 # expect-pass: test_notify_sends_in_the_background
 # expect-pass: test_notify_keeps_a_failed_sends_exception
+# visible-fail: test_notify_sends_in_the_background: each notify leaves one more task behind
 import asyncio
 
 sent = []  # every notify task ever started
