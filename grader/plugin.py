@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 import pytest_timeout
 
-from grader import catalog, loop, messages, tamper
+from grader import apart, catalog, loop, messages, tamper
 from grader.failure import CheckFailed, is_time_limit
 from grader.records import Record, RecordWriter
 from grader.timeline import Picture
@@ -33,11 +33,13 @@ PRINTED_LIMIT = 2000  # characters of what a failed test's code printed kept in 
 CHECK_TIMEOUT = 10.0  # seconds of real time per test of learner code: correct code needs milliseconds
 GRACE = 5.0  # seconds a check may take to end once its time limit stopped it
 EXIT_UNSTOPPABLE = 3  # the run's exit status when a check would not stop
+JAILED = os.getpid() == 1  # the first process of a PID namespace: the batch grader's jail
 
 _writer_key = pytest.StashKey[RecordWriter]()
 _submission_key = pytest.StashKey[Path]()
 _modules_key = pytest.StashKey[dict]()
 _status_key = pytest.StashKey[int]()
+_abnormal_key = pytest.StashKey[int | None]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -68,8 +70,6 @@ def pytest_configure(config: pytest.Config) -> None:
     base = Path(config.invocation_params.dir) if chosen else config.rootpath
     config.stash[_submission_key] = (base / (chosen or "exercises")).resolve()
     config.stash[_modules_key] = {}
-    if _in_sandbox(config):
-        _refuse_learner_forks()
     record = config.getoption("awaitlings_record")
     if record:
         config.stash[_writer_key] = RecordWriter(Path(record), _read_key(config.getoption("awaitlings_key_fd")))
@@ -173,10 +173,10 @@ def _remove_check_sources(session: pytest.Session) -> None:
 
 
 def _end_leftover_processes() -> None:
-    """In a grading jail this process is the PID namespace's first: whatever else still runs
-    there was started by the learner's code (a fork, a pool left open). End and reap it after
-    each check."""
-    if os.getpid() != 1:
+    """In a grading jail the session is the PID namespace's first process: whatever else still
+    runs there (but the exercise's fork, when called in it) was started by the learner's code
+    (a fork, a pool left open). End and reap it after each check, and after each exercise."""
+    if not JAILED:
         return
     try:
         os.kill(-1, signal.SIGKILL)  # every process we may signal, except ourselves (process 1)
@@ -342,6 +342,15 @@ def _baseline(session: pytest.Session, writer: RecordWriter | None):
 
 
 @pytest.hookimpl(tryfirst=True)
+def pytest_runtestloop(session: pytest.Session) -> bool | None:
+    """In the sandbox, each exercise's checks run in a fork of this session (``grader.apart``)."""
+    if not _in_sandbox(session.config) or session.testsfailed or session.config.option.collectonly:
+        return None  # pytest's own loop (which stops at collection errors)
+    session.config.stash[_abnormal_key] = apart.run_each_exercise(session, _refuse_learner_forks, _end_leftover_processes)
+    return True
+
+
+@pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
     """Collect what earlier tests left, then freeze every live object: the collections a check
     makes (to hear about futures and files its learner code dropped) then walk only what this
@@ -446,6 +455,9 @@ def _judging_hooks():
     def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         """Learner code left behind (a coroutine that swallows its own closing) can hang pytest's
         last garbage collections: the run ends anyway, its records all written."""
+        abnormal = session.config.stash.get(_abnormal_key, None)
+        if abnormal is not None:  # an exercise's fork that did not end cleanly: the run's status
+            session.exitstatus = exitstatus = abnormal
         session.config.stash[_status_key] = int(exitstatus)
         if guard["writer"] is not None:
             watchdog(GRACE, lambda: print(messages.STUCK_AT_EXIT, file=sys.stderr, flush=True))

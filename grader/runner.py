@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader import cgroups, records
+from grader import apart, cgroups, records
 from grader.catalog import KIT_ROOT
 from grader.plugin import CHECK_TIMEOUT
 
@@ -467,12 +467,10 @@ def _stopped_by(returncode: int | None, group: cgroups.Group | None, wall_limit:
                 "Python's interpreter go, such as one long computation in C), so the run was stopped")
     if returncode is None:
         return f"it was still running after {wall_limit:.0f} s, so the run was stopped"
-    if returncode < 0:
-        try:
-            name = signal.Signals(-returncode).name
-        except ValueError:
-            name = f"signal {-returncode}"
-        crashed = -returncode in (signal.SIGSEGV, signal.SIGBUS, signal.SIGILL, signal.SIGABRT)
+    ended_by = apart.signal_of(returncode)
+    if ended_by is not None:
+        name = ended_by.name if isinstance(ended_by, signal.Signals) else f"signal {ended_by}"
+        crashed = ended_by in (signal.SIGSEGV, signal.SIGBUS, signal.SIGILL, signal.SIGABRT)
         crash = " (a crash inside C code: ctypes, a too deep recursion, os.abort())" if crashed else ""
         return f"its process was ended by {name}{crash}"
     if returncode == 2:  # pytest's "interrupted"

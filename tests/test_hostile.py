@@ -173,6 +173,20 @@ while frame is not None and "item" not in frame.f_locals:
     frame = frame.f_back
 ITEM = frame.f_locals["item"]
 """
+SIGNS_RECORDS = FIND_ITEM + """
+import atexit, hashlib, hmac, json
+writer = next(v for v in ITEM.config.stash._storage.values() if hasattr(v, "write") and hasattr(v, "file"))
+sink, key = open(writer.file.name, "a"), writer._key
+def forge():
+    for line in open(writer.file.name).read().splitlines():
+        record = json.loads(json.loads(line)["record"])
+        if record["exercise"] == "03_gather":
+            record.update(outcome="passed", points=record["max_points"], message="")
+            body = json.dumps(record, sort_keys=True)
+            signed = {"record": body, "sig": hmac.new(key, body.encode(), hashlib.sha256).hexdigest()}
+            sink.write(json.dumps(signed) + "\\n")
+    sink.flush()
+"""
 FORGERIES = {
     "patches_builtins": "import builtins\nbuiltins.abs = lambda x: 0",
     "rebinds_expect_in_checks": """
@@ -224,21 +238,7 @@ writer.write = forged
                 setattr(grader.expect, name, lambda *a, **k: None)
         """,
     # with the signing key read off the writer: a signed pass for every check, appended at exit
-    "signs_its_own_records": FIND_ITEM + """
-import atexit, hashlib, hmac, json
-writer = next(v for v in ITEM.config.stash._storage.values() if hasattr(v, "write") and hasattr(v, "file"))
-sink, key = open(writer.file.name, "a"), writer._key
-def forge():
-    for line in open(writer.file.name).read().splitlines():
-        record = json.loads(json.loads(line)["record"])
-        if record["exercise"] == "03_gather":
-            record.update(outcome="passed", points=record["max_points"], message="")
-            body = json.dumps(record, sort_keys=True)
-            signed = {"record": body, "sig": hmac.new(key, body.encode(), hashlib.sha256).hexdigest()}
-            sink.write(json.dumps(signed) + "\\n")
-    sink.flush()
-atexit.register(forge)
-""",
+    "signs_its_own_records": SIGNS_RECORDS + "forge()\n",
     "patches_json": """
         import json
         dumps = json.dumps
@@ -312,6 +312,8 @@ AS_CODE = {
         "fetch.peak = len(items)\nreturn results"
     ),
     "sequential": _gather(SEQUENTIAL),
+    # passes signed at exit, for every check of 03: the exercise's fork ends without running them
+    "signs_records_at_exit": _gather(SEQUENTIAL, top=SIGNS_RECORDS + "atexit.register(forge)\n"),
 }
 # a stub for 03, and 01's module swaps the functions pytest runs for 03's checks
 SWAPS_CHECKS = (ROOT / "solutions" / "01_coroutines" / "coroutines.py").read_text() + """
@@ -335,6 +337,32 @@ AS_CODE["draws_its_own_schedule"] = _gather(
     return results
     """
 )
+# 01 as solved, with a change to its whole process: 03 (solved) must not feel it (each exercise runs in a fork)
+LOADED_03 = "any(str(getattr(m, '__file__', '')).endswith('gather.py') for m in list(sys.modules.values()))"
+CROSS = {
+    "sets_a_loop_policy": """
+        import asyncio
+        class _Policy(asyncio.DefaultEventLoopPolicy):
+            def new_event_loop(self):
+                raise RuntimeError("no new loops")
+        asyncio.set_event_loop_policy(_Policy())
+        """,
+    "slows_the_garbage_collector": f"""
+        import gc, sys, time
+        def _slow(phase, info):
+            if phase == "start" and {LOADED_03}:
+                time.sleep(0.6)
+        gc.callbacks.append(_slow)
+        """,
+    "holds_the_interpreter_from_a_thread": f"""
+        import ctypes, sys, threading, time
+        def _later():
+            while not {LOADED_03}:
+                time.sleep(0.01)
+            ctypes.PyDLL(None).sleep(1000)  # C code that never lets the interpreter go
+        threading.Thread(target=_later, daemon=True).start()
+        """,
+}
 # Written by the "writes_outside" learner; each must be refused.
 TARGETS = {
     "kit_check": ROOT / "checks" / "03_gather" / "test_gather_checks.py",
@@ -362,6 +390,13 @@ def graded(tmp_path_factory):
         shutil.copytree(ROOT / "solutions" / "01_coroutines", folder / "01_coroutines")
         (folder / "03_gather").mkdir()
         (folder / "03_gather" / "gather.py").write_text(source)
+    for learner, top in CROSS.items():
+        folder = submissions / learner
+        (folder / "01_coroutines").mkdir(parents=True)
+        solved_01 = (ROOT / "solutions" / "01_coroutines" / "coroutines.py").read_text()
+        (folder / "01_coroutines" / "coroutines.py").write_text(textwrap.dedent(top) + solved_01)
+        (folder / "03_gather").mkdir()
+        (folder / "03_gather" / "gather.py").write_text(SOLVED)
     swapper = submissions / "swaps_checks_from_01"
     shutil.copytree(ROOT / "exercises" / "03_gather", swapper / "03_gather")
     (swapper / "01_coroutines").mkdir()
@@ -472,10 +507,28 @@ def test_numbers_set_on_the_fetch_it_was_given_change_nothing(graded):
     assert results["sets_the_probes_numbers"].score("03_gather") == results["sequential"].score("03_gather") < 10
 
 
-def test_check_functions_swapped_from_another_exercise_are_put_back(graded):
+@pytest.mark.timeout(900)
+def test_records_signed_at_exit_never_reach_the_grader(graded):
+    """Each exercise's fork ends without Python's exit handlers: passes an atexit handler would
+    sign are never written, and the code gets the grade of the sequential code it is."""
     _, results, _, _ = graded
-    messages_03 = [c.message for c in results["swaps_checks_from_01"].checks if c.exercise == "03_gather"]
-    assert all(m.startswith(messages.TAMPERED_START) for m in messages_03), messages_03[:2]
+    assert results["signs_records_at_exit"].score("03_gather") == results["sequential"].score("03_gather") < 10
+
+
+def test_check_functions_swapped_from_another_exercise_never_reach_it(graded):
+    """01's module swaps the functions pytest runs for 03's checks: 03 runs in a fork of its own,
+    so its real checks judge it, and its stub fails them."""
+    _, results, _, _ = graded
+    checks_03 = [c for c in results["swaps_checks_from_01"].checks if c.exercise == "03_gather"]
+    assert checks_03 and all(c.outcome == "failed" for c in checks_03)
+    assert not any(c.message.startswith(messages.TAMPERED_START) for c in checks_03), checks_03[0].message
+
+
+@pytest.mark.parametrize("learner", CROSS)
+def test_what_an_exercise_does_to_its_process_never_reaches_the_next(graded, learner):
+    plan, results, _, _ = graded
+    assert results[learner].score("03_gather") == _full(plan, "03_gather"), [
+        (c.check, c.message[:120]) for c in results[learner].checks if c.exercise == "03_gather" and not c.points]
 
 
 def test_the_class_report_is_written_whatever_a_record_holds(graded, tmp_path):
