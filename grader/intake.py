@@ -235,9 +235,18 @@ def unpack(entry: Entry, dest: Path, keep: tuple[str, ...] | None = (".py",)) ->
             zlib.error, lzma.LZMAError) as error:  # RuntimeError: an encrypted zip; NotImplementedError: an unknown compression
         shutil.rmtree(dest, ignore_errors=True)
         said = str(error).replace(str(dest), "").replace(str(entry.path.parent), "")  # no scratch paths: a rerun says the same
-        why = "it is password-protected" if "encrypted" in said else f"{type(error).__name__}: {said}"
+        said = said.strip().splitlines()[0] if said.strip() else said  # tarfile lists every method it tried
+        why = ("it is password-protected" if "encrypted" in said else "it is an empty file" if _empty(entry.path)
+               else f"{type(error).__name__}: {said}")
         raise IntakeError(f"unreadable archive {entry.path.name}: {why}") from None
     return dest
+
+
+def _empty(path: Path) -> bool:
+    try:
+        return path.stat().st_size == 0
+    except OSError:
+        return False
 
 
 def modules_of(folder: Path, exercise: Exercise) -> list[Path]:
@@ -265,17 +274,20 @@ def missing(folder: Path, exercise: Exercise) -> str:
 
 def near_misses(folder: Path, exercise: Exercise, limit: int = 3) -> list[str]:
     """What looks like the exercise's module but is not where it is graded from: its file in a
-    folder named otherwise (``03_Gather/``, the top level), a package ``NN_topic/<module>/``, an
-    archive inside the submission; relative paths, shallowest first."""
+    folder named otherwise (``03_Gather/``, the top level), a package ``NN_topic/<module>/`` or a
+    folder ``NN_topic/<module>.py/``, an ``NN_topic`` that is a file or a link, an archive inside
+    the submission; relative paths, shallowest first."""
     found: list[str] = []
     try:
         for child in _walk(folder, depth=6):
             path = Path(child.path)
-            where = path.relative_to(folder)
-            if child.is_dir(follow_symlinks=False):
-                if child.name == exercise.module and path.parent.name == exercise.name:
-                    found.append(f"{where}/ (a package)")
-            elif child.name == exercise.filename and path.parent.name != exercise.name:
+            where, in_place = path.relative_to(folder), path.parent.name == exercise.name
+            if child.name == exercise.name and not child.is_dir(follow_symlinks=False):
+                found.append(f"{where} ({'a link, never followed' if child.is_symlink() else 'a file, not a folder'})")
+            elif child.is_dir(follow_symlinks=False):
+                if in_place and child.name in (exercise.module, exercise.filename):
+                    found.append(f"{where}/ ({'a package' if child.name == exercise.module else 'a folder'})")
+            elif child.name == exercise.filename and not in_place:
                 found.append(str(where))
             elif _archive_name(child.name):
                 found.append(f"{where} (an archive inside the submission)")

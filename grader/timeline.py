@@ -11,6 +11,8 @@ import math
 from dataclasses import dataclass
 from html import escape
 
+from grader.messages import printable
+
 RUN, IDLE, BLOCK = "█", "·", "▲"
 LABEL = 10  # characters of a row's label
 MAX_ROWS = 12  # rows drawn before the middle ones are elided
@@ -48,8 +50,9 @@ SPANS_KEPT = 200  # rows of a schedule kept from a record: a real check draws a 
 
 
 def checked_data(data: object) -> dict | None:
-    """A schedule from a record, as ``Picture.data`` makes it, checked and copied; None if it is
-    anything else. A record comes from the learner's process: its schedule may be built by hand."""
+    """A schedule from a record, as ``Picture.data`` makes it, checked and copied with its labels
+    printable (a label can quote a learner's line); None if it is anything else. A record comes
+    from the learner's process: its schedule may be built by hand."""
     def number(value: object) -> bool:
         return type(value) in (int, float) and math.isfinite(value)
 
@@ -63,7 +66,7 @@ def checked_data(data: object) -> dict | None:
             label, start, end, outcome = item
             if type(label) is not str or not number(start) or not (end is None or number(end)) or type(outcome) is not str:
                 return None
-            kept.append([label[:80], start, end, outcome[:16]])
+            kept.append([printable(label, 80), start, end, printable(outcome, 16)])
         return kept
 
     if type(data) is not dict:
@@ -75,7 +78,7 @@ def checked_data(data: object) -> dict | None:
         return None
     if len(marks) > SPANS_KEPT or not all(type(m) is list and len(m) == 2 and number(m[0]) and type(m[1]) is str for m in marks):
         return None
-    return {"actual": actual, "expected": expected, "marks": [[at, label[:80]] for at, label in marks]}
+    return {"actual": actual, "expected": expected, "marks": [[at, printable(label, 80)] for at, label in marks]}
 
 
 def svg_from_data(data: dict) -> str:

@@ -579,23 +579,34 @@ def test_an_archive_it_cannot_read_gets_one_printable_line(tmp_path):
 
 
 def test_a_module_not_where_it_is_graded_from_is_named(tmp_path):
-    """A module in a folder named otherwise, a package, a file at the top, an archive inside the
-    archive: "no 03_gather/gather.py" says what was found instead, for the instructor to act on."""
+    """A module in a folder named otherwise, a package, a folder named like the module, the
+    exercise's folder as a file or a link, a file at the top, an archive inside the archive: "no
+    03_gather/gather.py" says what was found instead, for the instructor to act on."""
     submissions = tmp_path / "class"
     for learner, path in (("cased", "03_Gather/gather.py"), ("package", "03_gather/gather/__init__.py"),
                           ("top", "gather.py")):
         (submissions / learner / path).parent.mkdir(parents=True)
         (submissions / learner / path).write_text(SOLUTION)
+    (submissions / "folder" / "03_gather" / "gather.py").mkdir(parents=True)
+    (submissions / "file").mkdir()
+    (submissions / "file" / "03_gather").write_text(SOLUTION)
+    (submissions / "link").mkdir()
+    (submissions / "link" / "03_gather").symlink_to(ROOT / "solutions" / "03_gather")
+    (submissions / "empty.tar.gz").write_bytes(b"")
     _zip(tmp_path / "work.zip", [("03_gather/gather.py", SOLUTION)])
     _zip(submissions / "wrapped.zip", [("exercises/work.zip", (tmp_path / "work.zip").read_bytes())])
     plan = batch.plan(ROOT, ["03"])
     found = {}
     for number, entry in enumerate(intake.entries(submissions)):
         _, problems, _ = batch.collect(plan, entry, tmp_path / "unpacked" / str(number))
-        found[entry.learner] = problems["03_gather"]
+        found[entry.learner] = problems.get("03_gather") or problems["*"]
     start = "no 03_gather/gather.py in the submission (found "
     assert found == {
         "cased": start + "03_Gather/gather.py)",
+        "folder": start + "03_gather/gather.py/ (a folder))",
+        "file": start + "03_gather (a file, not a folder))",
+        "link": start + "03_gather (a link, never followed))",
+        "empty": "unreadable archive empty.tar.gz: it is an empty file",
         "package": start + "03_gather/gather/ (a package))",
         "top": start + "gather.py)",
         "wrapped": start + "exercises/work.zip (an archive inside the submission))",

@@ -4,7 +4,7 @@ import xml.etree.ElementTree as ElementTree
 
 import pytest
 
-from grader.timeline import Mark, Span, render, render_svg, svg_from_data
+from grader.timeline import Mark, Span, checked_data, render, render_svg, svg_from_data
 
 SEQUENTIAL = [Span("'a'", 0, 1), Span("'b'", 1, 2), Span("'c'", 2, 3)]
 TOGETHER = [Span("'a'", 0, 1), Span("'b'", 0, 1), Span("'c'", 0, 1)]
@@ -77,3 +77,14 @@ def test_a_rendered_timeline_keeps_its_schedule_for_svg():
     picture = render(SEQUENTIAL, TOGETHER, marks=(mark,))
     assert str(picture).startswith("Your schedule (3 calls")
     assert svg_from_data(picture.data()) == render_svg(SEQUENTIAL, TOGETHER, marks=(mark,))
+
+
+def test_a_schedule_from_a_record_is_drawn_as_well_formed_printable_svg():
+    """A mark quoting the learner's line (escape sequences, a bell, a lone surrogate) is drawn
+    with ``?`` for each: nothing reaches a terminal that shows the feedback, and the SVG parses."""
+    hostile = "time.sleep(0.01)  # \x1b]0;pwned\x07\x1b[2J\x1b[31mRED \ud800"
+    data = checked_data({"actual": [[hostile, 0.0, 1.0, "finish\x1b"]], "expected": None, "marks": [[0.5, hostile]]})
+    svg = svg_from_data(data)
+    assert "\x1b" not in svg and "\x07" not in svg and "\ud800" not in svg
+    assert "# ?]0;pwned??[2J?[31mRED ?" in svg
+    ElementTree.fromstring(svg)
