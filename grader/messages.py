@@ -179,6 +179,12 @@ TAMPERED = (
 NO_FORK = "os.fork is not allowed in a graded check: use asyncio, threads, or a process pool."
 
 
+KIT_CHECKS_KEPT = (
+    "awaitlings: a sandbox run (--awaitlings-key-fd) in the kit itself: its check files are kept, so learner "
+    "code run here can read them. Grade with `awaitlings grade`, which copies the checks into a sandbox."
+)
+
+
 def printable(text: str, limit: int) -> str:
     """``text`` as one line a terminal, a CSV cell or a page shows as it is: every control or
     unprintable character (escape sequences, newlines) a ``?``, at most ``limit`` characters."""

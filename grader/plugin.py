@@ -166,7 +166,11 @@ class LearnerMessage:
 
 def _remove_check_sources(session: pytest.Session) -> None:
     """In a grading sandbox, the checks are imported by now: delete their files and bytecode so
-    the learner's code, which runs next, cannot read them."""
+    the learner's code, which runs next, cannot read them. Never the kit's own: a sandbox run
+    started by hand in the kit leaves them (and says so)."""
+    if session.config.rootpath.resolve() == catalog.KIT_ROOT.resolve():
+        print(messages.KIT_CHECKS_KEPT, file=sys.stderr)
+        return
     for path in {Path(item.path) for item in session.items}:
         path.unlink(missing_ok=True)
         shutil.rmtree(path.parent / "__pycache__", ignore_errors=True)

@@ -179,3 +179,20 @@ def test_sweep_removes_only_the_scratch_of_ended_graders(tmp_path, monkeypatch):
             folder.mkdir()
         assert runner.sweep_scratch() == [stale]
         assert ours.is_dir() and all(folder.is_dir() for folder in others) and not stale.exists()
+
+
+def test_a_sandbox_run_deletes_check_files_of_its_copy_never_the_kits(tmp_path, capsys):
+    """The sandbox deletes the checks it imported (learner code must not read them), but a sandbox
+    run started by hand in the kit leaves the kit's files, and says so."""
+    from types import SimpleNamespace
+
+    from grader import catalog, plugin
+
+    check = tmp_path / "checks" / "03_gather" / "test_gather_checks.py"
+    check.parent.mkdir(parents=True)
+    for root, kept in ((catalog.KIT_ROOT, True), (tmp_path, False)):
+        check.write_text("def test_x(): pass\n")
+        session = SimpleNamespace(config=SimpleNamespace(rootpath=root), items=[SimpleNamespace(path=check)])
+        plugin._remove_check_sources(session)
+        assert check.exists() == kept
+    assert "its check files are kept" in capsys.readouterr().err
