@@ -5,12 +5,14 @@ the checks and takes the tamper baseline before any learner code runs, then fork
 exercise: the fork imports that exercise's module and runs its checks, and the session, which
 no learner code ever touched, waits and forks again for the next one. Whatever one exercise's
 module does to its process (an event loop policy, a gc callback, a thread that never lets go
-of the interpreter, an ``os._exit``) ends with its fork. A fork costs milliseconds, where a
-pytest session in a new interpreter costs a third of a second.
+of the interpreter, an ``os._exit``) ends with its fork, and the session cannot be read or traced
+from it. A fork costs milliseconds, where a pytest session in a new interpreter costs a third of a
+second.
 """
 
 from __future__ import annotations
 
+import ctypes
 import itertools
 import os
 import signal
@@ -24,6 +26,7 @@ from _pytest.outcomes import Exit
 
 INTERRUPTED = 2  # pytest's status for KeyboardInterrupt or pytest.exit()
 INTERNAL_ERROR = 3
+PR_SET_DUMPABLE = 4
 
 
 def run_each_exercise(session: pytest.Session, in_fork: Callable[[], None], after: Callable[[], None]) -> int | None:
@@ -32,6 +35,7 @@ def run_each_exercise(session: pytest.Session, in_fork: Callable[[], None], afte
     did not end cleanly (128 + N for a signal N: in the jail the session is process 1, which
     no signal of its own ends), or None."""
     abnormal = None
+    _dumpable(False)  # an exercise's fork (same user) may not ptrace the session or read its memory
     for _, group in itertools.groupby(session.items, key=lambda item: Path(item.path).parent):
         code = _forked(session, list(group), in_fork)
         after()
@@ -47,6 +51,7 @@ def _forked(session: pytest.Session, items: list[pytest.Item], in_fork: Callable
     if pid == 0:
         code = INTERNAL_ERROR
         try:
+            _dumpable(True)  # the learner's process is the learner's to inspect (faulthandler, /proc/self)
             in_fork()
             for item, nextitem in zip(items, [*items[1:], None]):
                 item.config.hook.pytest_runtest_protocol(item=item, nextitem=nextitem)
@@ -62,6 +67,13 @@ def _forked(session: pytest.Session, items: list[pytest.Item], in_fork: Callable
     _, status = os.waitpid(pid, 0)
     code = os.waitstatus_to_exitcode(status)
     return 128 - code if code < 0 else code
+
+
+def _dumpable(allowed: bool) -> None:
+    """Linux's PR_SET_DUMPABLE: whether processes of the same user may ptrace this one or read
+    /proc/<pid>/mem (without CAP_SYS_PTRACE, which the jail drops)."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, int(allowed), 0, 0, 0)
 
 
 def signal_of(returncode: int) -> signal.Signals | int | None:

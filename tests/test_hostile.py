@@ -161,6 +161,17 @@ HOSTILE = {
     "raises_keyboard_interrupt": _gather("raise KeyboardInterrupt"),
     "skips_its_checks": _gather("import pytest\npytest.skip('nothing to see here')"),
     "crashes_the_interpreter": _gather("import ctypes\nctypes.string_at(0)"),
+    "reads_the_sessions_memory": _gather(
+        """
+        import os
+        try:
+            open(f"/proc/{os.getppid()}/mem", "rb").close()
+            said = "read the grading session's memory"
+        except OSError as error:
+            said = f"refused: {type(error).__name__}"
+        raise RuntimeError(said)
+        """
+    ),
     "raises_megabytes": _gather("raise ValueError('x' * 15_000_000)"),
 }
 # Learner code that forges its own results from inside the check's process: each got a grade for
@@ -505,6 +516,15 @@ def test_numbers_set_on_the_fetch_it_was_given_change_nothing(graded):
     probe out of the function's closure still can: see README, "Not closed yet".)"""
     _, results, _, _ = graded
     assert results["sets_the_probes_numbers"].score("03_gather") == results["sequential"].score("03_gather") < 10
+
+
+@pytest.mark.timeout(900)
+def test_an_exercise_cannot_read_the_session_it_was_forked_from(graded):
+    """Its process runs as the same user, but the session is not dumpable and the jail left no
+    CAP_SYS_PTRACE: /proc/<session>/mem is refused."""
+    _, results, _, _ = graded
+    said = [c.message for c in results["reads_the_sessions_memory"].checks if c.exercise == "03_gather"]
+    assert any("refused: PermissionError" in m for m in said), said[:1]
 
 
 @pytest.mark.timeout(900)
