@@ -8,7 +8,7 @@ import inspect
 from typing import Any, Iterable
 
 from grader.failure import CheckFailed  # noqa: F401  (checks raise it through here)
-from grader.learner import Call, error_text, holds
+from grader.learner import FUTURE_TYPES, Call, error_text, holds, type_name
 from grader.learner import short as _describe
 from grader.probes import Probe
 
@@ -49,13 +49,13 @@ def results(call: Call, expected: list[Any], probe: Probe | None = None, *, conc
             "(asyncio.run or a new loop inside your code). Await it in your own coroutine."
         )
     items = list(got) if isinstance(got, (list, tuple)) else None
-    if items is not None and any(inspect.iscoroutine(v) for v in items):
+    if items is not None and any(inspect.iscoroutine(v) or type_name(v) == "coroutine" for v in items):
         raise CheckFailed(
             f"Called {call.text}. It returned coroutine objects instead of results: the calls "
             f"were made but never awaited (a forgotten await).",
             f"Await them, all together: {concept}.",
         )
-    if items is not None and any(isinstance(v, asyncio.Future) for v in items):
+    if items is not None and any(isinstance(v, asyncio.Future) or type_name(v) in FUTURE_TYPES for v in items):
         raise CheckFailed(
             f"Called {call.text}. It returned Task objects instead of their results.",
             "Await the tasks (or asyncio.gather them) and return what they produce.",
@@ -68,7 +68,7 @@ def results(call: Call, expected: list[Any], probe: Probe | None = None, *, conc
             "Did you forget the `return`?",
         )
     if type(got) is not list:
-        raise CheckFailed(f"Called {call.text}. It returned {_describe(got)} ({type(got).__name__}); expected a list: {_describe(expected)}.")
+        raise CheckFailed(f"Called {call.text}. It returned {_describe(got)} ({type_name(got)}); expected a list: {_describe(expected)}.")
     _replaced_exceptions(call, got, expected)
     if any_order and same_items(got, expected):
         return got

@@ -35,6 +35,17 @@ def short(value: Any) -> str:
         return f"<{type(value).__name__} object>"
 
 
+def type_name(value: Any) -> str:
+    """The name of ``value``'s type, as messages give it. A stand-in for an object of another process
+    (a learner judged in a process of its own, where the judge only holds a description) names that
+    object's type in a str attribute ``type_name``, read without running any of its code."""
+    named = inspect.getattr_static(value, "type_name", None)
+    return named if type(named) is str else type(value).__name__
+
+
+FUTURE_TYPES = ("Future", "Task", "_GatheringFuture")  # asyncio's futures, as a stand-in names them
+
+
 def describe_call(function: str, args: tuple) -> str:
     """``fetch_all(fetch, ['b', 'a', 'c'])``: callables show by name, values by a short repr."""
     shown = [_name_of(arg) if callable(arg) else short(arg) for arg in args]
@@ -49,7 +60,7 @@ def error_text(error: BaseException) -> str:
     """``Kind: text`` of an exception, and for a TaskGroup's ExceptionGroup the first error inside it;
     the harness's own file paths (in a task's repr, say) are left out."""
     text = re.sub(r"\S*[/\\]grader[/\\](\w+\.py)", r"\1", str(error)[:TEXT_LIMIT]).rstrip(".")
-    said = f"{type(error).__name__}: {text}" if text else type(error).__name__
+    said = f"{type_name(error)}: {text}" if text else type_name(error)
     inner = first_leaf(error)
     return f"{said}, holding {error_text(inner)}" if inner is not error else said
 
@@ -237,10 +248,11 @@ class Call:
         unawaited = {id(p): p.never_awaited() for p in self.probes}  # also closes them: no warning later
         if run.not_awaitable is not None:
             raise CheckFailed(messages.NOT_ASYNC.format(function=self.function, got=short(run.not_awaitable)))
-        if run.finished and run.error is None and inspect.isawaitable(run.value):
+        named = type_name(run.value)
+        if run.finished and run.error is None and (inspect.isawaitable(run.value) or named in ("coroutine", *FUTURE_TYPES)):
             kind = (
-                "a Task" if isinstance(run.value, asyncio.Task)
-                else "a future (what asyncio.gather returns)" if isinstance(run.value, asyncio.Future)
+                "a Task" if isinstance(run.value, asyncio.Task) or named == "Task"
+                else "a future (what asyncio.gather returns)" if isinstance(run.value, asyncio.Future) or named in FUTURE_TYPES
                 else f"a coroutine object, {_coroutine_name(run.value)}"
             )
             lost = [f"{n} {p.name}(...) call(s) were never awaited" for p in self.probes if (n := unawaited[id(p)])]

@@ -5,6 +5,9 @@ from the judge's frames. Virtual time moves only while the learner is idle: from
 the judge sends it a frame until it reports idle having seen that frame, the judge's selector
 waits on the socket in real time and never moves the clock. When both sides are idle, looptime
 jumps to the earliest timer of either (the learner's next timer is a ``call_at`` here).
+The learner's process outlives its function's return: its tasks left running go on, taking turns
+on the clock, until the run (or the check's scenario) is over; then it is told to "end" and cleans
+up as the kit does in one process (``CLEANUP_TIME``), within the same bounds, and is killed.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from typing import Any, Callable
 
 import looptime
 
-from grader.loop import current_loop
+from grader.loop import CLEANUP_BUDGET, CLEANUP_TIME, current_loop
 from oop import wire
 
 LOOP_LIMIT = 600.0  # seconds of loop time before a run counts as hung
@@ -45,10 +48,11 @@ class Outcome:
     loop_time: float = 0.0
     real_time: float = 0.0
     hung: bool = False  # both sides waiting with nothing that could wake them before the limit
+    ignored_cancel: bool = False  # ... and its function still running after the clean-up cancelled it
     busy: bool = False  # it woke ROUNDS times with no end in sight (a poll loop)
     held: float | None = None  # real seconds it kept its loop busy before it was stopped
     ended_early: str | None = None  # its process ended, or broke the protocol, before reporting
-    leaked: list[str] = field(default_factory=list)  # its tasks still pending when it returned
+    leaked: list[str] = field(default_factory=list)  # its tasks still pending when it returned (or the scenario did)
     unawaited: dict[str, int] = field(default_factory=dict)  # proxy calls made but never awaited
     # what the learner process's guards saw (with a budget): the kit's own detectors, run there
     blocking: list[tuple[str, tuple | None, float]] = field(default_factory=list)  # (what, (file, line, function), at)
@@ -81,57 +85,105 @@ class Judge:
         self.busy_since = time.monotonic()
         self.wake: asyncio.TimerHandle | None = None  # the learner's next timer
         self.calls: dict[int, asyncio.Task] = {}
-        self.done = loop.create_future()
+        self.done = loop.create_future()  # the function's outcome is known
+        self.answer: asyncio.Future | None = None  # the scenario's call of the function, waiting for it
+        self.closed = loop.create_future()  # the learner's process is done with
+        self.ending = False  # "end" is on its way: the clean-up
+        self.leaked_at_end: list[str] | None = None  # its tasks still pending when told to end
+        self.held_back: list[dict] | None = None  # its messages after "done", until this loop is idle
         selector = loop._selector  # looptime's select moves time; the selector class's only waits
         self._timed_select = selector.select
         self._real_select = type(selector).select.__get__(selector)
         selector.select = self._select
         loop.add_reader(sock.fileno(), self._receive)
 
+    @property
+    def stopped(self) -> bool:
+        """The learner was stopped (hung, busy, held, ended early), not told to end."""
+        outcome = self.outcome
+        return outcome.hung or outcome.busy or outcome.held is not None or bool(outcome.ended_early)
+
+    def end(self) -> None:
+        """The run or the scenario is over: tell the learner to clean up, within CLEANUP_TIME of
+        loop time for its tasks and as much for its async generators (ROUNDS and held_limit hold)."""
+        if self.closed.done() or self.ending:
+            return
+        if not self.done.done():  # the scenario never called the function: nothing ran there
+            self._settle()
+            self._close()
+            return
+        self.ending, self.limit = True, self.loop.time() + 2 * CLEANUP_TIME
+        self.outbox.append({"op": "end", "time": CLEANUP_TIME, "budget": CLEANUP_BUDGET})
+
     def _select(self, timeout: float | None) -> list:
-        if timeout == 0 or self.done.done():  # work is ready here: poll only
+        if timeout == 0 or self.closed.done():  # work is ready here: poll only
             return self._timed_select(timeout)
+        if self.held_back is not None:  # this side has gone on from the function's return: now the rest
+            messages, self.held_back = self.held_back, None
+            self._take(messages)
+            return []
         if self.idle and self.outbox:
             self._flush()
-            if self.done.done():
+            if self.closed.done():
                 return []
         if not self.idle:  # the learner is running at this instant: wait for it, time stands still
             ready = self._real_select(max(0.0, self.busy_since + self.held_limit - time.monotonic()))
             if not ready and time.monotonic() - self.busy_since >= self.held_limit:
-                self._finish(held=time.monotonic() - self.busy_since)
+                self._stop(held=time.monotonic() - self.busy_since)
             return ready
         if timeout is None or self.loop.time() + timeout > self.limit:
-            self._finish(hung=True)  # nothing here or there can happen before the limit
+            self._stop(hung=True)  # nothing here or there can happen before the limit
             return []
         return self._timed_select(timeout)
 
     def _flush(self) -> None:
         if self.sent >= self.rounds:
-            self._finish(busy=True)
+            self._stop(busy=True)
             return
         frame = wire.pack({"now": self.loop.time(), "ops": self.outbox})
         self.outbox, self.sent, self.idle, self.busy_since = [], self.sent + 1, False, time.monotonic()
         try:
             self.sock.sendall(frame)
         except OSError:
-            self._finish(ended_early=ENDED)
+            self._stop(ended_early=ENDED)
 
     def _receive(self) -> None:
         try:
             data = self.sock.recv(1 << 16)
         except OSError:
             data = b""
-        if not data:
-            self._finish(ended_early=ENDED)
+        if not data:  # its process ended: known in turn, after what it sent before
+            self.loop.remove_reader(self.sock.fileno())
+            self._take([None])
             return
         try:
-            for message in self.reader.feed(data):
+            messages = self.reader.feed(data)
+        except wire.ProtocolError as error:
+            self._broke(error)
+            return
+        self._take(messages)
+
+    def _take(self, messages: list[dict | None]) -> None:
+        """Act on the learner's messages in order (None: its end). Those after "done" wait until this loop
+        has nothing ready: in one process the scenario goes on from the function's return before any task runs."""
+        for index, message in enumerate(messages):
+            if self.held_back is not None:
+                self.held_back += messages[index:]
+                return
+            if message is None:
+                self._stop(ended_early=ENDED)
+                return
+            try:
                 self._handle(message)
-        except (wire.ProtocolError, LookupError, TypeError, ValueError) as error:
-            self._finish(ended_early=f"its process broke the protocol ({type(error).__name__}: {error})")
+            except (wire.ProtocolError, LookupError, TypeError, ValueError) as error:
+                self._broke(error)
+                return
+
+    def _broke(self, error: Exception) -> None:
+        self._stop(ended_early=f"its process broke the protocol ({type(error).__name__}: {error})")
 
     def _handle(self, message: dict) -> None:
-        if self.done.done():
+        if self.closed.done():
             return
         op = message["op"]
         if op != "idle" and self.idle:  # it woke by itself (a thread, a signal): it runs now
@@ -141,11 +193,12 @@ class Judge:
             args = self.codec.decode(message["args"])
             if ident in self.calls or type(args) is not list:
                 raise wire.ProtocolError("a malformed call")
-            self.calls[ident] = self.loop.create_task(self._serve(ident, target, args))
+            serve = self._serve(ident, target, args)
+            name = getattr(target, "name", None) or getattr(target, "__name__", "function")
+            serve.__qualname__ = f"{name}({', '.join(map(wire.short, args))})"  # as a Probe names its calls
+            self.calls[ident] = self.loop.create_task(serve)
         elif op == "cancel":
-            task = self.calls.get(_int(message["id"]))
-            if task is not None:
-                task.cancel()
+            self._cancel_call(_int(message["id"]))
         elif op == "idle":
             if _int(message["seen"]) == self.sent:
                 self.idle = True
@@ -154,15 +207,34 @@ class Judge:
                 when = message["next"]
                 self.wake = None if when is None else self.loop.call_at(_time(when), self.outbox.append, {"op": "time"})
         elif op == "done":
-            self._finish(**self._report(message))
+            if not self.done.done():
+                self.held_back = []
+            self._settle(**self._report(message))
+            for ident in message.get("cancelled", [])[:1000]:  # after the answer: the scenario goes on first
+                self._cancel_call(_int(ident))
+        elif op == "ended":
+            report = self._report(message)
+            self.leaked_at_end = report.pop("leaked", None)
+            if self.ending:  # a busy wait in the clean-up is cut short, not judged (as in the kit)
+                report.pop("busy", None)
+            report["ignored_cancel"] = message.get("ignored_cancel") is True
+            self._set(**report)
+            self._settle()
+            self._close()
         else:
             raise wire.ProtocolError(f"an unknown op {op!r}")
 
+    def _cancel_call(self, ident: int) -> None:
+        task = self.calls.get(ident)
+        if task is not None:
+            task.cancel()
+
     def _report(self, message: dict) -> dict:
         report: dict[str, Any] = {
-            "leaked": [name[:200] for name in message["leaked"] if type(name) is str][:100],
             "unawaited": {str(k)[:100]: _int(v) for k, v in message["unawaited"].items()},
         }
+        if "leaked" in message:
+            report["leaked"] = [name[:200] for name in message["leaked"] if type(name) is str][:100]
         for key in ("value", "error", "not_awaitable"):
             if key in message:
                 report[key] = self.codec.decode(message[key])
@@ -195,17 +267,42 @@ class Judge:
         try:
             self.outbox.append({"op": op, "id": ident, key: self.codec.encode(value)})
         except TypeError as bug:  # a check handed out something the wire cannot carry
-            if not self.done.done():
-                self.done.set_exception(bug)
+            future = self.closed if self.done.done() else self.done
+            if not future.done():
+                future.set_exception(bug)
 
-    def _finish(self, **report: Any) -> None:
-        if self.done.done():
-            return
+    def _set(self, **report: Any) -> None:
         for key, value in report.items():
             setattr(self.outcome, key, value)
+
+    def _settle(self, **report: Any) -> None:
+        """The function's outcome is known: ``report``, at this loop time."""
+        if self.done.done():
+            return
+        self._set(**report)
         self.outcome.loop_time = self.loop.time()
-        self.loop.remove_reader(self.sock.fileno())
         self.done.set_result(self.outcome)
+        if self.answer is not None and not self.answer.done():  # the scenario wakes one step from now
+            self.answer.set_result(self.outcome)
+
+    def _close(self) -> None:
+        if self.closed.done():
+            return
+        self.loop.remove_reader(self.sock.fileno())
+        self.closed.set_result(None)
+
+    def _stop(self, **report: Any) -> None:
+        """The judge stops the learner (``hung``, ``held``, ``busy``, ``ended_early``): a verdict until
+        "end" is sent, and after it only a held loop is one. A hang before the function's outcome only
+        settles it: the learner, idle, can still clean up."""
+        if self.closed.done():
+            return
+        hang_first = report.get("hung") and not self.ending and not self.done.done()
+        if not self.ending or "held" in report:
+            self._set(**report)
+        self._settle()
+        if not hang_first:
+            self._close()
 
 
 def _int(value: Any) -> int:
@@ -228,12 +325,13 @@ def _time(value: Any) -> float:
 
 
 def _play(loop: asyncio.AbstractEventLoop, judge: Judge, run: dict, scenario: Callable, limit: float) -> Outcome:
-    """Run the check's scenario here; its ``function(*args)`` runs the learner's function there."""
+    """Run the check's scenario here; its ``function(*args, **kwargs)`` runs the learner's function there."""
 
-    async def function(*args: Any) -> Any:
-        judge.outbox.append({**run, "args": judge.codec.encode(list(args))})
+    async def function(*args: Any, **kwargs: Any) -> Any:
+        judge.outbox.append({**run, "args": judge.codec.encode(list(args)), "kwargs": judge.codec.encode(kwargs)})
+        judge.answer = loop.create_future()
         try:
-            outcome = await asyncio.shield(judge.done)
+            outcome = await judge.answer
         except asyncio.CancelledError:  # the scenario cancelled the call: so is the learner's run
             if not judge.done.done():
                 judge.outbox.append({"op": "cancel_run"})
@@ -251,14 +349,15 @@ def _play(loop: asyncio.AbstractEventLoop, judge: Judge, run: dict, scenario: Ca
 
     task = loop.create_task(scenario(function))
     loop.run_until_complete(asyncio.wait({task, judge.done}, return_when=asyncio.FIRST_COMPLETED))
-    stopped = judge.done.done() and (judge.outcome.hung or judge.outcome.busy or judge.outcome.held is not None
-                                     or judge.outcome.ended_early)
-    if not task.done() and not stopped:  # the learner returned: the scenario finishes, within the limit
+    if not task.done() and not judge.stopped:  # the learner returned: the scenario finishes, within the limit
         loop.run_until_complete(asyncio.wait({task}, timeout=max(0.0, limit - loop.time())))
+    loop_time, stopped = loop.time(), judge.stopped
     if not task.done():
         task.cancel()
         loop.run_until_complete(asyncio.wait({task}))
         judge.outcome.hung = judge.outcome.hung or not stopped
+    judge.end()
+    loop.run_until_complete(judge.closed)
     outcome = judge.outcome
     outcome.value = outcome.error = None
     if task.cancelled():
@@ -267,9 +366,9 @@ def _play(loop: asyncio.AbstractEventLoop, judge: Judge, run: dict, scenario: Ca
         outcome.error = task.exception()
     else:
         outcome.value = task.result()
-    outcome.loop_time = loop.time()
-    if not judge.done.done():  # the scenario never called the function
-        judge._finish()
+    if judge.leaked_at_end is not None:
+        outcome.leaked = judge.leaked_at_end
+    outcome.loop_time = loop_time
     return outcome
 
 
@@ -300,7 +399,7 @@ def run_remote(
     With ``budget`` (loop callbacks) the kit's guards run in the child and report what they saw.
     With ``kind_only`` nothing runs: the value is what the function is ("coroutine function"...).
     With ``scenario`` (an ``async def scenario(function)`` of the check's, run on this loop) the
-    learner's function is called when the scenario calls ``function(*args)`` (once; cancelling
+    learner's function is called when the scenario calls ``function(*args, **kwargs)`` (once; cancelling
     that call cancels the learner's run), and the outcome's value or error is the scenario's.
     """
     undumpable()
@@ -329,6 +428,8 @@ def run_remote(
         if scenario is None:
             judge.outbox.append({**run, "args": judge.codec.encode(list(args))})
             outcome = loop.run_until_complete(judge.done)
+            judge.end()
+            loop.run_until_complete(judge.closed)
         else:
             outcome = _play(loop, judge, run, scenario, limit)
         if outcome.ended_early == ENDED:  # let it finish exiting, for its exit code

@@ -4,12 +4,15 @@ Started by ``judge.run_remote`` as ``python -I learner_side.py FD`` (FD: its end
 socket). It reads one "run" message, calls the function, and asks the judge for every call
 of a judge callable. When its loop has nothing to do it says "idle" (with its next timer)
 and waits; only the judge moves its clock. Judge frames are ``{"now": t, "ops": [...]}``.
+It reports "done" when the function returns, keeps its loop (and the tasks left running) going
+until the judge says "end", then cleans up as the kit does in one process and reports "ended".
 """
 
 from __future__ import annotations
 
 import _socket
 import asyncio
+import gc
 import importlib.util
 import inspect
 import os
@@ -41,6 +44,11 @@ class Link:
         self._ids = 0
         self.recorder: Any = None  # grader.blocking.Recorder, once the guards are on
         self.main_task: asyncio.Task | None = None  # the run of the learner's function
+        self.session_task: asyncio.Task | None = None  # the harness's task around it
+        self.end: dict | None = None  # the judge's "end" message, once it came
+        self.ending: asyncio.Future | None = None  # set when it comes
+        self.budget: list[int] | None = None  # the callback budget left, once the guards are on
+        self.outcome: Any = None  # what the function returned or raised, kept (as the kit's Run keeps it) to the end
         self.busy = False  # the callback budget ran out
         self.loop_errors: list[str] = []
         self.unretrieved: list[BaseException] = []
@@ -71,6 +79,9 @@ class Link:
             self.run = op
         elif op["op"] == "cancel_run" and self.main_task is not None:
             self.main_task.cancel()
+        elif op["op"] == "end" and self.ending is not None and not self.ending.done():
+            self.end = op
+            self.ending.set_result(None)
 
     def idle(self) -> None:
         scheduled = self.loop._scheduled  # the loop's timer heap: the head is the next timer
@@ -101,37 +112,73 @@ class Link:
                 self.send({"op": "cancel", "id": ident})
             raise
 
-    async def main(self, function: Callable[..., Any], args: list) -> None:
-        """Call the learner's function, await what it returns, report to the judge."""
-        self.main_task = asyncio.current_task()
+    async def main(self, function: Callable[..., Any], args: list, kwargs: dict) -> None:
+        """Call the learner's function, await what it returns, report it to the judge (``done``)."""
         report: dict[str, Any] = {}
         try:
-            awaitable = function(*args)
+            awaitable = function(*args, **kwargs)
             if inspect.isawaitable(awaitable):
-                value = await awaitable
-                report["value"] = self.codec.encode(value)
-                if inspect.iscoroutine(value):
-                    value.close()
+                self.outcome = await awaitable
+                report["value"] = self.codec.encode(self.outcome)
             else:
+                self.outcome = awaitable
                 report["not_awaitable"] = self.codec.encode(awaitable)
         except (Exception, asyncio.CancelledError) as error:  # SystemExit ends the process: the judge sees it
+            self.outcome = error
             report["error"] = self.codec.encode(error)
-        others = asyncio.all_tasks() - {asyncio.current_task()}
-        report["leaked"] = sorted(_task_name(t) for t in others)
-        self.report_done(report)
+        report["leaked"] = self.left_running()
+        report["cancelled"] = self.cancelled_calls()
+        self.report("done", report)
 
-    def report_done(self, report: dict[str, Any]) -> None:
-        """Send the ``done`` message: ``report`` and what this process's guards saw."""
+    def cancelled_calls(self) -> list[int]:
+        """The calls whose futures are cancelled, for the judge to cancel with the report: a
+        ``task.cancel()`` just before the return reaches the awaited call a loop step later, but in
+        one process that call is already stopping (``task.cancelling()``) when the caller goes on."""
+        cancelled = [ident for ident, future in self.waiting.items() if future.cancelled()]
+        for ident in cancelled:
+            del self.waiting[ident]
+        return cancelled
+
+    async def session(self, function: Callable[..., Any], args: list, kwargs: dict) -> None:
+        """Run the learner's function; once the judge says "end" (its scenario is over), cancel the
+        tasks still running, the function's too after a hang, give them and the async generators the
+        kit's clean-up time to unwind (``grader.loop.run_coroutine``), and report ``ended``."""
+        self.ending = self.loop.create_future()
+        self.session_task = asyncio.current_task()
+        self.main_task = asyncio.create_task(self.main(function, args, kwargs))
+        await self.ending
+        _neutralise(self.outcome)
+        if self.budget is not None:
+            self.budget[0] = self.end["budget"]
+        leaked = self.left_running()
+        tasks = asyncio.all_tasks() - {asyncio.current_task()}
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks, timeout=self.end["time"])
+        for task in tasks:
+            if task.done() and not task.cancelled():
+                task.exception()  # retrieved: the function's own outcome is already reported
+        await asyncio.wait({asyncio.create_task(self.loop.shutdown_asyncgens())}, timeout=self.end["time"])
+        gc.collect()  # futures dropped unread report to the loop's handler now
+        self.report("ended", {"leaked": leaked, "ignored_cancel": not self.main_task.done()})
+
+    def left_running(self) -> list[str]:
+        """The learner's tasks still pending (not the function's own run, nor the session)."""
+        others = asyncio.all_tasks() - {self.main_task, self.session_task}
+        return sorted(_task_name(t) for t in others)[:100]
+
+    def report(self, op: str, report: dict[str, Any]) -> None:
+        """Send ``done`` or ``ended``: ``report``, the calls never awaited and what this process's
+        guards saw so far."""
         unawaited = [name for name, c in self.handed if inspect.getcoroutinestate(c) == inspect.CORO_CREATED]
         report["unawaited"] = {name: unawaited.count(name) for name in set(unawaited)}
-        report.setdefault("leaked", [])
         report.update(self.findings())
-        done = {"op": "done", **report}
-        if len(wire.pack(done)) > wire.MAX_FRAME:
-            done["value"] = {"opaque": ["value", "a value too large to send"]}
-            done.pop("error", None)
-        self.send(done)
-
+        message = {"op": op, **report}
+        if len(wire.pack(message)) > wire.MAX_FRAME:
+            message["value"] = {"opaque": ["value", "a value too large to send"]}
+            message.pop("error", None)
+        self.send(message)
 
     def findings(self) -> dict[str, Any]:
         """What the guards around the learner's code recorded (blocking calls, a held loop, a
@@ -146,6 +193,18 @@ class Link:
             "loop_errors": self.loop_errors[:20],
             "unretrieved": [self.codec.encode(e) for e in self.unretrieved[:5]],
         }
+
+
+def _neutralise(value: Any) -> None:
+    """A returned coroutine or future, dropped as the kit drops it (``grader.loop._neutralise``):
+    closed, cancelled or its exception retrieved, so it never reports to the loop's handler."""
+    if asyncio.iscoroutine(value):
+        value.close()
+    elif isinstance(value, asyncio.Future):
+        if value.done() and not value.cancelled():
+            value.exception()
+        else:
+            value.cancel()
 
 
 def _where(location: Any) -> list | None:
@@ -224,14 +283,14 @@ def guarded(link: Link, loop: LearnerLoop, files: frozenset[str], budget: int, w
     from grader.blocking import BudgetExceeded, Recorder, guard_calls, watch_loop
 
     link.recorder = Recorder(files, clock=loop.time)
-    left = [budget]
+    link.budget = [budget]
     loop.set_exception_handler(lambda _loop, context: _record_loop_error(link, context))
-    with watch_loop(loop, link.recorder, left), guard_calls(link.recorder):
+    with watch_loop(loop, link.recorder, link.budget), guard_calls(link.recorder):
         try:
             work()
-        except BudgetExceeded:
-            link.busy = True
-            link.report_done({})
+        except BudgetExceeded:  # a busy wait; in the clean-up only the end of it, as in the kit
+            link.busy = link.end is None
+            link.report("ended", {})
 
 
 def main(fd: int) -> None:
@@ -246,13 +305,15 @@ def main(fd: int) -> None:
         function = load(run["path"], run["function"])
     except Exception as error:  # a syntax error, a failing import, no such function
         link.send({"op": "done", "error": link.codec.encode(error), "leaked": [], "unawaited": {}})
+        link.send({"op": "ended", "unawaited": {}})
         os._exit(0)
     if run.get("kind_only"):
         link.send({"op": "done", "value": kind(function), "leaked": [], "unawaited": {}})
+        link.send({"op": "ended", "unawaited": {}})
         os._exit(0)
     loop.add_reader(link.sock.fileno(), link.receive)
-    args = link.codec.decode(run["args"])
-    work = lambda: loop.run_until_complete(link.main(function, args))  # noqa: E731
+    args, kwargs = link.codec.decode(run["args"]), link.codec.decode(run.get("kwargs", {"dict": []}))
+    work = lambda: loop.run_until_complete(link.session(function, args, kwargs))  # noqa: E731
     if "budget" in run:
         guarded(link, loop, frozenset(link.codec.files), int(run["budget"]), work)
     else:

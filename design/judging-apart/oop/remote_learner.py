@@ -140,6 +140,7 @@ def as_run(outcome: Outcome) -> Run:
         loop_time=outcome.loop_time,
         real_time=outcome.real_time,
         hung=outcome.hung,
+        ignored_cancel=outcome.ignored_cancel,
         busy=outcome.busy,
         not_awaitable=outcome.not_awaitable,
         blocking=[BlockingCall(what, _location(where), at) for what, where, at in outcome.blocking],

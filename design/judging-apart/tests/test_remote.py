@@ -1,7 +1,9 @@
 """run_remote end to end: each test writes a small learner module and judges it in a child process,
 once with the child started (``python -I learner_side.py``) and once forked from a fork server."""
 
+import asyncio
 import functools
+import os
 import shlex
 import shutil
 import subprocess
@@ -11,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from grader.loop import run_coroutine
 from grader.probes import Probe
 from oop import judge
 from oop.forkserver import ForkServer
@@ -255,6 +258,171 @@ def test_a_task_left_running_is_reported_and_its_call_cancelled(learner):
     run = run_remote(path, "fire_and_forget", (fetch,))
     assert (run.value, run.leaked, round(run.loop_time, 6)) == ("done", ["fetch('a')"], 0.5)
     assert kinds(fetch) == [("start", "a", 0.0), ("cancel", "a", 0.5)]
+
+
+def test_a_task_left_running_goes_on_until_the_scenario_ends(learner):
+    path = learner("""
+        async def start(fetch):
+            async def later():
+                await asyncio.sleep(1)
+                await fetch("b")
+            asyncio.create_task(later())
+            return "started"
+    """)
+    fetch = Probe(delay=5.0)
+
+    async def scenario(function):
+        value = await function(fetch)
+        await asyncio.sleep(2)
+        return value
+
+    run = run_remote(path, "start", (), scenario=scenario)
+    assert (run.value, run.leaked, round(run.loop_time, 6)) == ("started", ["later()"], 2.0)
+    assert kinds(fetch) == [("start", "b", 1.0), ("cancel", "b", 2.0)]
+
+
+def test_a_call_cancelled_just_before_the_return_is_already_stopping(learner):
+    """What the scenario sees pending as the function returns: the judge's task serving fetch('a'),
+    named and cancelling as the learner's own task is in one process."""
+    path = learner("""
+        async def give_up(fetch):
+            task = asyncio.create_task(fetch("a"))
+            await asyncio.sleep(1)
+            task.cancel()
+            return "gave up"
+    """)
+
+    def scenario_of(fetch, pending):
+        async def scenario(function):
+            before = asyncio.all_tasks()
+            value = await function(fetch)
+            pending.extend((t.get_coro().__qualname__, t.cancelling()) for t in asyncio.all_tasks() - before)
+            return value
+        return scenario
+
+    apart, here = [], []
+    run = run_remote(path, "give_up", (), scenario=scenario_of(Probe(delay=5.0), apart))
+    scope: dict = {}
+    exec(path.read_text(), scope)
+    in_process = run_coroutine(lambda: scenario_of(Probe(delay=5.0), here)(scope["give_up"]), files=frozenset())
+    assert run.value == in_process.value == "gave up" and apart == here == [("fetch('a')", 1)]
+
+
+CLEAN_UP = """
+    async def leave(fetch):
+        async def tidy(item, pause):
+            try:
+                await asyncio.sleep(100)
+            finally:
+                await asyncio.sleep(pause)
+                await fetch(item)
+        asyncio.create_task(tidy("quick", 1))
+        asyncio.create_task(tidy("slow", 10))
+        await asyncio.sleep(0.5)
+        return "done"
+"""
+
+
+def test_leftover_tasks_get_the_kits_clean_up(learner):
+    """Cancelled when the run ends, then CLEANUP_TIME of loop time to unwind, as in one process."""
+    path = learner(CLEAN_UP)
+    fetch = Probe(delay=1.0)
+    run = run_remote(path, "leave", (fetch,))
+    assert (run.value, run.leaked, round(run.loop_time, 6)) == ("done", ["tidy()", "tidy()"], 0.5)
+    assert kinds(fetch) == [("start", "quick", 1.5), ("finish", "quick", 2.5)]
+    here = Probe(delay=1.0)
+    scope: dict = {}
+    exec(path.read_text(), scope)
+    in_process = run_coroutine(lambda: scope["leave"](here), files=frozenset())
+    assert (in_process.value, in_process.leaked, kinds(here)) == (run.value, run.leaked, kinds(fetch))
+
+
+def gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    with open(f"/proc/{pid}/stat") as stat:
+        return stat.read().split()[2] == "Z"
+
+
+def test_a_task_that_swallows_cancellation_is_left_after_the_clean_up_time(learner):
+    path = learner("""
+        import os
+
+        async def stubborn():
+            async def never_stop():
+                while True:
+                    try:
+                        await asyncio.sleep(1)
+                    except asyncio.CancelledError:
+                        pass
+            asyncio.create_task(never_stop())
+            return os.getpid()
+    """)
+    run = run_remote(path, "stubborn", ())
+    assert not (run.hung or run.busy or run.ignored_cancel) and run.held is None and run.loop_time == 0.0
+    assert run.real_time < 2.0 and gone(run.value)
+
+
+def test_a_hung_function_is_cancelled_and_one_that_ignores_it_is_named(learner):
+    path = learner("""
+        async def deaf(event):
+            while True:
+                try:
+                    await asyncio.Event().wait()
+                except asyncio.CancelledError:
+                    if event:
+                        return
+    """)
+    for swallows in (False, True):
+        run = run_remote(path, "deaf", (not swallows,))
+        assert (run.hung, run.ignored_cancel, run.loop_time) == (True, swallows, 0.0)
+
+
+@pytest.mark.parametrize("spin", [
+    "while True:\n        pass",
+    "try:\n        await asyncio.sleep(9)\n    finally:\n        while True:\n            pass",
+], ids=["after the return", "in the clean-up"])
+def test_a_task_left_spinning_is_stopped_by_the_backstop(learner, spin):
+    path = learner(f"async def spin():\n    {spin}\n" + textwrap.dedent("""
+        async def spin_later():
+            asyncio.create_task(spin())  # its first step comes after the return
+            return "returned"
+    """))
+    run = run_remote(path, "spin_later", (), held_limit=1.0)
+    assert run.value == "returned" and run.held is not None and 1.0 <= run.held < 1.5
+
+
+def test_a_poll_loop_in_the_clean_up_is_cut_short_not_judged(learner):
+    path = learner("""
+        async def poll_on():
+            async def poll():
+                while True:
+                    try:
+                        await asyncio.sleep(0.001)
+                    except asyncio.CancelledError:
+                        pass
+            asyncio.create_task(poll())
+            await asyncio.sleep(0.5)
+            return "returned"
+    """)
+    run = run_remote(path, "poll_on", (), rounds=1000)
+    assert run.value == "returned" and not run.busy and round(run.loop_time, 6) == 0.5
+
+
+def test_a_clean_up_that_would_never_end_is_bounded_by_the_judge(learner):
+    path = learner("""
+        async def sabotage():
+            async def sleep_on(*args, **kwargs):
+                await asyncio.sleep(10_000)
+                return set(), set()
+            asyncio.create_task(asyncio.sleep(1))
+            asyncio.wait = sleep_on  # the clean-up's own wait never ends
+            return "returned"
+    """)
+    run = run_remote(path, "sabotage", ())
+    assert (run.value, run.hung, run.loop_time) == ("returned", False, 0.0) and run.real_time < 2.0
 
 
 @pytest.mark.parametrize("ending", ["raise SystemExit(0)", "os._exit(0)"])

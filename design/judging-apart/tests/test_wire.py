@@ -5,6 +5,7 @@ import math
 
 import pytest
 
+from grader.learner import error_text, type_name
 from oop import wire
 
 
@@ -53,6 +54,13 @@ def test_learner_objects_become_opaque_and_callables_cannot_come_back():
         wire.Opaque("Mine", "<mine>"), wire.Opaque("builtin_function_or_method", "<built-in function len>")]
     with pytest.raises(wire.ProtocolError):
         wire.JudgeCodec({}).decode({"proxy": [0, "fetch"]})
+
+
+def test_the_kits_messages_name_what_a_stand_in_stands_for():
+    """``grader.learner.type_name`` reads ``type_name``: an Opaque and a RemoteError name the learner's type."""
+    assert [type_name(v) for v in (wire.Opaque("Anything", "[]"), wire.Opaque("Task", "<Task>"), [], 1)] == [
+        "Anything", "Task", "list", "int"]
+    assert error_text(wire.RemoteError("Oops", "KeyError", "'custom'")) == "Oops: 'custom'"
 
 
 @pytest.mark.parametrize("data", [

@@ -1,0 +1,39 @@
+"""A hidden check suite of the kit's, run by hand against one learner (the kit's Learner or a RemoteLearner)."""
+
+import importlib.util
+import sys
+from pathlib import Path
+
+from grader.failure import CheckFailed
+
+
+def check_functions(checks: Path):
+    """(name as pytest shows it, function, keyword arguments) for every check in the file ``checks``."""
+    name = f"remote_{checks.parent.name}"
+    spec = importlib.util.spec_from_file_location(name, checks)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    for name, function in vars(module).items():
+        if not name.startswith("test_") or not callable(function):
+            continue
+        marks = [m for m in getattr(function, "pytestmark", []) if m.name == "parametrize"]
+        if not marks:
+            yield name, function, {}
+            continue
+        (argname, values), ids = marks[0].args, marks[0].kwargs.get("ids", [])
+        for index, value in enumerate(values):
+            yield f"{name}[{ids[index] if ids else value}]", function, {argname: value}
+
+
+def outcomes(learner, checks: Path) -> dict[str, tuple[str, str]]:
+    """Each check's ("passed", "") or ("failed", its message) for ``learner``."""
+    found = {}
+    for name, function, params in check_functions(checks):
+        try:
+            function(learner, **params)
+        except CheckFailed as failure:
+            found[name] = ("failed", str(failure))
+        else:
+            found[name] = ("passed", "")
+    return found
