@@ -353,6 +353,12 @@ def _nested_what(error: RuntimeError) -> str:
     return "asyncio.run()" if "asyncio.run()" in str(error) else "loop.run_until_complete()"
 
 
+def _nul_line(path: Path) -> int | None:
+    """The line of the first NUL byte in a file (Python's SyntaxError for it has no line)."""
+    data = path.read_bytes()
+    return data.count(b"\n", 0, data.index(b"\0")) + 1 if b"\0" in data else None
+
+
 def load_module(path: Path, exercise: Exercise) -> ModuleType:
     """Import the learner's file by path under a private name; failures become one line."""
     folder = path.parent
@@ -369,7 +375,7 @@ def load_module(path: Path, exercise: Exercise) -> ModuleType:
     except SyntaxError as error:
         del sys.modules[name]
         raise CheckFailed(
-            messages.SYNTAX_ERROR.format(file=path.name, line=error.lineno or "?", msg=error.msg)
+            messages.SYNTAX_ERROR.format(file=path.name, line=error.lineno or _nul_line(path) or "?", msg=error.msg)
         ) from None
     except KeyboardInterrupt:
         raise

@@ -39,6 +39,7 @@ def _grade(submission, **limits):
 
 BROKEN = {
     "syntax": ("async def fetch_all(fetch, items)\n    return []\n", "gather.py:1: SyntaxError: expected ':'"),
+    "NUL byte": ("import asyncio\n\nx = 1\0\n", "gather.py:3: SyntaxError: source code string cannot contain null bytes"),
     "import-time error": ("import asyncio\nCONFIG = {}['missing']\n", "gather.py:2: importing your file raised KeyError: 'missing'"),
     "exit at import": ("raise SystemExit(3)\n", "gather.py:1: importing your file raised SystemExit: 3"),
     "missing function": ("async def fetch_everything(fetch, items):\n    return []\n", "gather.py has no function named fetch_all"),
