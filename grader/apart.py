@@ -36,11 +36,15 @@ def run_each_exercise(session: pytest.Session, in_fork: Callable[[], None], afte
     no signal of its own ends), or None."""
     abnormal = None
     _dumpable(False)  # an exercise's fork (same user) may not ptrace the session or read its memory
-    for _, group in itertools.groupby(session.items, key=lambda item: Path(item.path).parent):
-        code = _forked(session, list(group), in_fork)
-        after()
-        if code != 0:
-            abnormal = code
+    interrupt = signal.signal(signal.SIGINT, signal.SIG_IGN)  # nor stop it with Ctrl-C's signal
+    try:
+        for _, group in itertools.groupby(session.items, key=lambda item: Path(item.path).parent):
+            code = _forked(session, list(group), in_fork)
+            after()
+            if code != 0:
+                abnormal = code
+    finally:
+        signal.signal(signal.SIGINT, interrupt)
     return abnormal
 
 
@@ -52,6 +56,7 @@ def _forked(session: pytest.Session, items: list[pytest.Item], in_fork: Callable
         code = INTERNAL_ERROR
         try:
             _dumpable(True)  # the learner's process is the learner's to inspect (faulthandler, /proc/self)
+            signal.signal(signal.SIGINT, signal.default_int_handler)
             in_fork()
             for item, nextitem in zip(items, [*items[1:], None]):
                 item.config.hook.pytest_runtest_protocol(item=item, nextitem=nextitem)

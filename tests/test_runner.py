@@ -196,3 +196,19 @@ def test_a_sandbox_run_deletes_check_files_of_its_copy_never_the_kits(tmp_path, 
         plugin._remove_check_sources(session)
         assert check.exists() == kept
     assert "its check files are kept" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not runner.jail_available(), reason="the session is process 1 only in the jail")
+def test_an_exercise_that_interrupts_its_session_stops_only_itself(tmp_path):
+    """01's module sends SIGINT to the session it was forked from, then exits: the session goes on
+    with 03 in the same run (a fork per exercise), and only 01 is left without results."""
+    from grader import batch
+
+    solved_01 = (KIT_ROOT / "solutions" / "01_coroutines" / "coroutines.py").read_text()
+    sources = {"01_coroutines": "import os, signal\nos.kill(os.getppid(), signal.SIGINT)\nos._exit(0)\n" + solved_01,
+               "03_gather": (KIT_ROOT / "solutions" / "03_gather" / "gather.py").read_text()}
+    plan = batch.plan(KIT_ROOT, ["01", "03"])
+    outcome = batch._run(plan, sources, plan.exercises, ())
+    done = {r.exercise for r in outcome.records.values() if r.outcome != "collected"}
+    assert done == {"03_gather"} and outcome.returncode == 0, (done, outcome.returncode, outcome.output[-2000:])
+    assert all(r.outcome == "passed" for r in outcome.records.values() if r.exercise == "03_gather")
