@@ -1,5 +1,5 @@
-"""Known wrong submissions fail the named checks with the expected message;
-known correct ones pass every check."""
+"""Known wrong submissions fail the named checks (and visible tests) with the expected message;
+known correct ones pass every check and every visible test."""
 
 import pytest
 
@@ -9,26 +9,32 @@ from submission_cases import all_cases
 CASES = all_cases()
 
 
-def _check_name(nodeid: str) -> str:
-    return nodeid.split("::")[-1]
+def _verdicts(case, tmp_path, folder: str) -> dict:
+    """The records of ``folder/<exercise>`` (checks or visible tests) run on the case, by test name;
+    for a correct case, every one passed."""
+    case.install(tmp_path)
+    outcome = run_pytest([f"{folder}/{case.exercise.name}"], tmp_path)
+    verdicts = {r.nodeid.split("::")[-1]: r for r in outcome.records.values()}
+    assert verdicts, f"nothing in {folder} reported:\n{outcome.output}"
+    if case.all_pass:
+        failed = {name: r.message for name, r in verdicts.items() if r.outcome != "passed"}
+        assert not failed, f"a correct solution failed {folder}: {failed}"
+    return verdicts
+
+
+def _fail_as_said(verdicts, fails: dict[str, str]) -> None:
+    for check, fragment in fails.items():
+        for record in _named(verdicts, check):
+            assert record.outcome == "failed", f"{record.check} passed a wrong solution"
+            assert fragment in record.message, f"{record.check} said:\n{record.message}\nexpected to contain: {fragment}"
+            assert "Traceback" not in record.message and "grader/" not in record.message
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_known_submission(case, tmp_path):
     assert case.problem is None, case.problem
-    case.install(tmp_path)
-    outcome = run_pytest([f"checks/{case.exercise.name}"], tmp_path)
-    verdicts = {_check_name(r.nodeid): r for r in outcome.records.values()}
-    assert verdicts, f"no check reported:\n{outcome.output}"
-    if case.all_pass:
-        failed = {name: r.message for name, r in verdicts.items() if r.outcome != "passed"}
-        assert not failed, f"a correct solution failed checks: {failed}"
-    for check, fragment in case.fails.items():
-        named = _named(verdicts, check)
-        for record in named:
-            assert record.outcome == "failed", f"{record.check} passed a wrong solution"
-            assert fragment in record.message, f"{record.check} said:\n{record.message}\nexpected to contain: {fragment}"
-            assert "Traceback" not in record.message and "grader/" not in record.message
+    verdicts = _verdicts(case, tmp_path, "checks")
+    _fail_as_said(verdicts, case.fails)
     for check in case.passes:
         for record in _named(verdicts, check):
             assert record.outcome == "passed", f"{record.check}: {record.message}"
@@ -41,17 +47,7 @@ VISIBLE = [c for c in CASES if c.all_pass or c.visible_fails]
 def test_visible_tests(case, tmp_path):
     """A correct submission passes the exercise's visible tests; a wrong one marked so fails the
     visible test named, with the message a learner would read."""
-    case.install(tmp_path)
-    outcome = run_pytest([f"exercises/{case.exercise.name}"], tmp_path)
-    verdicts = {_check_name(r.nodeid): r for r in outcome.records.values()}
-    assert verdicts, f"no visible test reported:\n{outcome.output}"
-    if case.all_pass:
-        failed = {name: r.message for name, r in verdicts.items() if r.outcome != "passed"}
-        assert not failed, f"a correct solution failed visible tests: {failed}"
-    for test, fragment in case.visible_fails.items():
-        for record in _named(verdicts, test):
-            assert record.outcome == "failed", f"visible {record.check} passed a wrong solution"
-            assert fragment in record.message, f"{record.check} said:\n{record.message}\nexpected to contain: {fragment}"
+    _fail_as_said(_verdicts(case, tmp_path, "exercises"), case.visible_fails)
 
 
 def _named(verdicts, check):
