@@ -56,12 +56,19 @@ def when(call):
 
 
 def test_fetch_or_default_returns_a_quick_answer(learner):
-    """fetch_or_default returns what a 1 s fetch answered, at 1 s"""
-    fetch = Probe(delay=1.0, result=page)
+    """fetch_or_default returns what a 1.25 s fetch answered, at 1.25 s"""
+    fetch = Probe(delay=1.25, result=page)  # an odd time: no poll period lands on it
     call = learner.run("fetch_or_default", fetch, "weather", 5.0, "(cached)")
     value = call.result()
     check(value == "<weather page>", call, f"the result {value!r}", "'<weather page>'")
-    check(at(call, 1.0), call, when(call), "1 s, as soon as the fetch answered")
+    check(
+        at(call, 1.25),
+        call,
+        when(call) + ", though the fetch answered at 1.25 s",
+        "1.25 s, as soon as the fetch answered",
+        "Await the fetch itself, `await asyncio.wait_for(fetch(item), seconds)`: it returns the moment the fetch "
+        "answers. A loop that sleeps, then looks at task.done() or the clock, answers late.",
+    )
 
 
 def test_fetch_or_default_gives_up_with_the_default(learner):
@@ -124,6 +131,29 @@ def test_fetch_with_retries_tries_again(learner):
     check(at(call, 4.0), call, when(call), "4 s")
 
 
+def test_fetch_with_retries_lets_other_errors_out(learner):
+    """fetch_with_retries raises a ValueError at once: only timeouts and ConnectionError are retried"""
+    error = ValueError("the status page is not valid JSON")
+    fetch = Probe(delay=0.5, result=page, errors={"status": error})
+    call = learner.run("fetch_with_retries", fetch, "status", 2.0, 1.0, 10.0)
+    if len(fetch.calls) > 1:
+        got = call.run.error
+        ended = f"{type(got).__name__} raised" if got is not None else "a return"
+        raise CheckFailed(
+            f"Called {call.text}, where fetch raises {error!r} after 0.5 s: a bug in the answer, not a network "
+            f"failure. Saw {len(fetch.calls)} attempts, then {ended} at {call.loop_time:g} s of loop time; expected "
+            "one attempt, and that ValueError itself raised at 0.5 s.",
+            "Catch only what is worth retrying, `except (TimeoutError, ConnectionError):`. `except Exception` "
+            "retries a bug too, and hides it behind a TimeoutError at the deadline.",
+        )
+    expect.raised(
+        call,
+        error,
+        "status",
+        advice="Catch only TimeoutError and ConnectionError around an attempt; let any other error out.",
+    )
+
+
 def test_fetch_with_retries_gives_up_at_the_deadline(learner):
     """fetch_with_retries raises TimeoutError at the 10 s deadline when nothing ever answers"""
     # try 0–2 cut off, pause 1, try 3–5 cut off, pause 2, try 7–9 cut off, pause 4 ... cut at 10
@@ -154,3 +184,37 @@ def test_fetch_steps_returns_what_arrived_in_time(learner):
     check(at(call, 7.0), call, when(call), "7 s, the deadline", advice)
     wanted = ["<login page>", "<profile page>"]
     check(value == wanted, call, f"the result {value!r}", f"{wanted}: the results that arrived in time")
+
+
+def test_fetch_steps_can_be_cancelled_by_the_caller(learner):
+    """fetch_steps cancelled by its caller at 3 s ends cancelled: only its own deadline returns the partial list"""
+    fetch = Probe(delay={"login": 2.0, "profile": 3.0, "inbox": 4.0}.__getitem__, result=page)
+    seen = {}
+
+    async def scenario(fetch_steps):
+        task = asyncio.create_task(fetch_steps(fetch, ["login", "profile", "inbox"], 20.0))
+        await asyncio.sleep(3.0)  # during the second step, profile (2-5 s)
+        task.cancel()
+        await asyncio.wait({task}, timeout=10.0)
+        if task.done() and not task.cancelled():
+            seen["value"] = task.result()  # an error is reported with its line
+        seen["state"] = "cancelled" if task.cancelled() else "returned" if task.done() else "running"
+
+    text = "fetch_steps(fetch, ['login', 'profile', 'inbox'], 20.0) as a task, and cancelled it at 3 s"
+    call = learner.run_scenario("fetch_steps", scenario, text=text, probes=(fetch,))
+    call.result()
+    state = seen.get("state")
+    saw = {
+        "returned": f"it return {seen.get('value')!r}, as if its deadline had come: it caught the CancelledError "
+        "meant for it and swallowed it",
+        "running": "it still running 10 s later: it caught the CancelledError and went on with the steps",
+    }.get(state)
+    check(
+        saw is None,
+        call,
+        saw,
+        "the task to end cancelled: its caller (a TaskGroup, a shutdown, an outer timeout) cancels it to stop it, "
+        "and learns that it stopped from the CancelledError coming out",
+        "Don't catch CancelledError: catch TimeoutError around the whole `async with asyncio.timeout(deadline):` "
+        "block. asyncio.timeout turns its own cancellation into TimeoutError and lets any other go on.",
+    )

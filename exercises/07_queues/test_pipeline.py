@@ -212,3 +212,74 @@ def test_run_pipeline_queue_is_bounded(learner):
         "at most 3: 2 in the queue, 1 in the hands of the producer waiting to put it",
         "Create the queue with its bound, asyncio.Queue(maxsize), and put with `await queue.put(page)`.",
     )
+
+
+def test_run_pipeline_runs_producers_together(learner):
+    """run_pipeline runs one producer per batch, all at once: 3 batches of 2 urls of 1 s are fetched in 2 s"""
+    batches = [["a1", "a2"], ["b1", "b2"], ["c1", "c2"]]
+    fetch = Probe("fetch", delay=1.0, result=lambda url: f"{url} page")
+    process = Probe("process", delay=0.5, result=str.upper)
+    call = run_until_done(learner, "run_pipeline", fetch, process, batches, 3, 3, probes=(fetch, process))
+    check_done(call, process, [f"{url} page" for urls in batches for url in urls])
+    fetched = max(event.at for event in fetch.events if event.kind == "finish")
+    check(
+        fetch.peak == len(batches),
+        call,
+        f"at most {plural(fetch.peak, 'fetch')} at once, the last page fetched at {fetched:g} s of loop time: "
+        "the producers ran one after another",
+        f"{len(batches)} producers fetching at once, every page fetched by 2 s",
+        "Run the producers together: `await asyncio.gather(*(produce(fetch, urls, queue) for urls in batches))` "
+        "(or start each as a task), with the consumers already started as tasks. Awaiting one producer, then the "
+        "next, runs them one after another.",
+    )
+
+
+def test_run_pipeline_consumers_wait_for_pages(learner):
+    """run_pipeline's consumers take each page the moment it is put: they wait in await queue.get()"""
+    delays = {"a1": 1.237, "a2": 2.411, "a3": 0.733}  # odd times: no poll period lands on them
+    fetch = Probe("fetch", delay=delays.__getitem__, result=lambda url: f"{url} page")
+    process = Probe("process", delay=0.5, result=str.upper)
+    call = run_until_done(learner, "run_pipeline", fetch, process, [list(delays)], 1, 5, probes=(fetch, process))
+    if call.run.error is None and call.run.value is not NEVER_RETURNED:
+        ready = {f"{event.item} page": (event.item, event.at) for event in fetch.events if event.kind == "finish"}
+        for event in process.events:
+            if event.kind == "start" and event.item in ready:
+                url, at = ready[event.item]
+                check(
+                    event.at - at < 1e-6,
+                    call,
+                    f"fetch({url!r}) return its page at {at:g} s of loop time, but process({event.item!r}) start only at "
+                    f"{event.at:g} s: your consumer looks for pages now and then (polling)",
+                    f"process({event.item!r}) to start at {at:g} s, the moment the page was put "
+                    "(the consumer was free)",
+                    "Wait for a page with `item = await queue.get()`: it wakes the consumer the moment a page is put. "
+                    "Don't loop over `queue.get_nowait()` with a sleep (or a wait_for timeout) between tries.",
+                )
+    check_done(call, process, [f"{url} page" for url in delays])
+
+
+def test_run_pipeline_producers_wait_on_a_full_queue(learner):
+    """run_pipeline's producer puts a page the moment there is room on the full queue: it waits in await queue.put()"""
+    urls = ["a1", "a2", "a3", "a4", "a5"]
+    fetch = Probe("fetch", delay=0.31, result=lambda url: f"{url} page")  # odd times: no poll period lands on them
+    process = Probe("process", delay=1.37, result=str.upper)
+    call = run_until_done(learner, "run_pipeline", fetch, process, [urls], 1, 1, probes=(fetch, process))
+    check_done(call, process, [f"{url} page" for url in urls])
+    started = {event.item: event.at for event in fetch.events if event.kind == "start"}
+    fetched = {event.item: event.at for event in fetch.events if event.kind == "finish"}
+    taken = [event.at for event in process.events if event.kind == "start"]  # a consumer took a page: room was made
+    for before, after in zip(urls, urls[1:]):
+        at, ready = started[after], fetched[before]
+        if at - ready < 1e-6 or any(abs(at - t) < 1e-6 for t in taken):
+            continue  # put at once, or the moment the consumer made room
+        room = max([ready] + [t for t in taken if t < at])
+        check(
+            False,
+            call,
+            f"fetch({before!r}) return its page at {ready:g} s of loop time and room on the queue (maxsize=1) from "
+            f"{room:g} s, but fetch({after!r}) start only at {at:g} s: the producer put the page in {at - room:.3g} s late, "
+            "so it looks for room now and then (polling)",
+            f"fetch({after!r}) to start at {room:g} s, the moment the consumer took a page and made room",
+            "Put with `await queue.put(page)`: it waits while the queue is full and goes on the moment a consumer "
+            "takes a page. Don't loop over `queue.put_nowait(page)` with a sleep between tries.",
+        )

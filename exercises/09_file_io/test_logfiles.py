@@ -7,8 +7,11 @@ to a worker thread (each aiofiles open, read, write and close) takes 1 s of loop
 """
 
 import asyncio
+import gc
 import random
+import re
 import tracemalloc
+import warnings
 
 from grader.failure import CheckFailed
 
@@ -31,8 +34,12 @@ class SlowDisk:
         return await work
 
 
-def run(learner, name, *args, slow_disk=False, trace_memory=False):
-    """Run name(*args) on the test loop; return (call, peak bytes of memory held while it ran)."""
+def run(learner, name, *args, slow_disk=False, trace_memory=False, left_open=None):
+    """Run name(*args) on the test loop; return (call, peak bytes of memory held while it ran).
+
+    With a list as `left_open`, it receives the names of the files your code left open: those
+    Python had to close for you ("unclosed file" ResourceWarning) by the time it returned.
+    """
     peak = [0]
 
     async def scenario(function):
@@ -41,7 +48,17 @@ def run(learner, name, *args, slow_disk=False, trace_memory=False):
         if trace_memory:
             tracemalloc.start()
         try:
-            return await function(*args)
+            if left_open is None:
+                return await function(*args)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", ResourceWarning)
+                value = await function(*args)
+                gc.collect()  # a file object nobody holds any more is closed now, with the warning
+            for warning in caught:
+                found = re.search(r"unclosed file .*name='([^']+)'", str(warning.message))
+                if issubclass(warning.category, ResourceWarning) and found:
+                    left_open.append(found.group(1).rsplit("/", 1)[-1])
+            return value
         finally:
             if trace_memory:
                 peak[0] = tracemalloc.get_traced_memory()[1]
@@ -112,21 +129,33 @@ def test_read_all_reads_files_together(learner, tmp_path):
     )
 
 
-LOG = "08:00 INFO up\n08:01 ERROR disk full\n08:02 error budget low\n08:03 ERROR disk full again\n"
+# a matching line indented and with trailing spaces, and a last line with no newline: copied as they are
+LOG = "08:00 INFO up\n  08:01 ERROR disk full  \n08:02 error budget low\n08:03 ERROR disk full again"
 
 
 def test_copy_matching_copies_matching_lines(learner, tmp_path):
-    """copy_matching writes the lines that contain the word to an emptied target, and returns how many"""
+    """copy_matching writes the lines that contain the word, unchanged, to an emptied target, and returns how many"""
     (source,) = write(tmp_path, {"app.log": LOG})
     target = tmp_path / "errors.log"
     target.write_text("last week's errors\n")  # emptied first, not appended to
     call, _ = run(learner, "copy_matching", source, target, "ERROR")
     count = call.result()
-    wanted = "08:01 ERROR disk full\n08:03 ERROR disk full again\n"
+    wanted = "  08:01 ERROR disk full  \n08:03 ERROR disk full again"
     got = target.read_text() if target.exists() else None
     appended = got is not None and got.startswith("last week's errors") and got != wanted
-    check(got == wanted, call, f"errors.log holding {got!r}", repr(wanted),
-          'Open the target with mode "w": it empties the file first ("a" adds to what was there).' if appended else None)
+    changed = got is not None and [line.strip() for line in got.splitlines()] == [line.strip() for line in wanted.splitlines()]
+    advice = None
+    if appended:
+        advice = 'Open the target with mode "w": it empties the file first ("a" adds to what was there).'
+    elif changed:
+        advice = (
+            "`async for line in f` gives each line as it is in the file, with its newline if it has one: write it "
+            'unchanged (no strip(), no added "\\n").'
+        )
+    saw = f"errors.log holding {got!r}"
+    if changed:
+        saw += ": the right lines, but with their spaces or line endings changed"
+    check(got == wanted, call, saw, f"{wanted!r}: each matching line as it is in app.log (the last has no newline)", advice)
     check(count == 2, call, f"it returned {count!r}", "2 (the number of lines copied)")
 
 
@@ -138,6 +167,19 @@ def test_copy_matching_streams_a_large_file(learner, tmp_path):
     target = tmp_path / "errors.log"
     call, peak = run(learner, "copy_matching", source, target, "ERROR", trace_memory=True)
     check(call.result() == 200, call, f"it returned {call.result()!r}", "200")
+    lines = text.splitlines(keepends=True)
+    got = target.read_text().splitlines(keepends=True) if target.exists() else []
+    whole = set(got)
+    broken = [n for n, line in enumerate(lines) if line not in whole]
+    check(
+        not broken,
+        call,
+        f"errors.log holding {len(got)} lines, and {len(broken)} of the 200 lines of big.log (each about 20,000 "
+        f"characters, each with ERROR) not among them as they are, the first line {broken[0] + 1 if broken else 0}",
+        "every matching line copied whole",
+        "Go through the file with `async for line in f:`: it gives whole lines. A chunk of `read(n)` ends "
+        "wherever n characters end, cutting a line in two.",
+    )
     check(
         peak < len(text) / 2,
         call,
@@ -177,3 +219,31 @@ def test_write_all_writes_files_together(learner, tmp_path):
         "the same time for both: the 3 files written at the same time",
         "Write each file in its own coroutine, and run them all at once with asyncio.gather.",
     )
+
+
+def test_files_are_closed_when_done(learner, tmp_path):
+    """read_all, copy_matching and write_all close every file they open before they return"""
+    advice = (
+        "Open files with `async with aiofiles.open(path) as f:` (for writing, `aiofiles.open(path, \"w\")`): the "
+        "file is closed when the block ends, even when it raises."
+    )
+    paths = write(tmp_path, {"b.log": "bee\n", "a.log": "ant\n"})
+    source = write(tmp_path, {"app.log": LOG})[0]
+    texts = {tmp_path / f"out-{n}.txt": f"line {n}\n" for n in (3, 1, 2)}
+    for name, args in [
+        ("read_all", (paths,)),
+        ("copy_matching", (source, tmp_path / "errors.log", "ERROR")),
+        ("write_all", (texts,)),
+    ]:
+        left_open = []
+        call, _ = run(learner, name, *args, left_open=left_open)
+        call.result()
+        check(
+            not left_open,
+            call,
+            f"{', '.join(sorted(set(left_open)))} never closed: Python closed {'it' if len(left_open) == 1 else 'them'} for you "
+            "when it threw the file object away (an 'unclosed file' ResourceWarning), whenever that happens to be",
+            "every file it opens closed before it returns (until then a file holds a file descriptor, and what was "
+            "written may still sit in its buffer)",
+            advice,
+        )

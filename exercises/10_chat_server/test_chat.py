@@ -276,6 +276,65 @@ def test_broadcast_waits_for_a_slow_reader(learner):
     )
 
 
+def test_broadcast_copes_with_a_join_while_it_waits(learner):
+    """broadcast goes on to cy when dee joins while it waits in drain() for slow, and slow vanishes"""
+    line = "ada: " + "x" * (2 * 1024 * 1024)  # 2 MiB: far more than slow's connection takes at once
+    data = (line + "\n").encode()
+
+    async def scenario(broadcast):
+        server, clients, ends = await room("ada", "slow", "cy", "dee")
+        dee = clients.pop("dee")  # dee joins only while broadcast waits for slow
+        clients["slow"].get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+        got = {"cy": bytearray(), "dee": bytearray()}
+
+        async def keep_reading(name):  # cy and dee read all the time; slow reads nothing
+            while piece := await ends[name][0].read(65536):
+                got[name] += piece
+
+        readers = [asyncio.ensure_future(keep_reading(name)) for name in got]
+        talk = asyncio.ensure_future(broadcast(clients, line, "ada"))
+        await asyncio.sleep(0.1)
+        waited = not talk.done()  # still in slow's drain(): slow has read nothing
+        if not waited:
+            talk.result()  # an error of broadcast is the verdict, with its line
+        clients["dee"] = dee  # what a handle_client does when dee joins
+        vanish(ends["slow"][1])  # slow's connection breaks: its drain() raises ConnectionResetError
+        error = None
+        try:
+            await asyncio.wait_for(talk, WAIT)
+        except RuntimeError as exc:
+            error = exc
+        await until(lambda: len(got["cy"]) >= len(data))
+        for task in readers:
+            task.cancel()
+        for _, writer in ends.values():
+            writer.close()
+        server.close()
+        return waited, error, bytes(got["cy"])
+
+    call = learner.run_scenario(
+        "broadcast", scenario,
+        text="broadcast(clients, line, 'ada') with a 2 MiB line, where dee joined while it waited in drain() for slow, "
+        "then slow vanished",
+    )
+    waited, error, cy = outcome(call)
+    if not waited:
+        return  # broadcast never waited for slow here: nothing joined while it waited
+    check(
+        error is None,
+        f"Called {call.text}. It raised {type(error).__name__}: {error} at {call.where(error) if error else ''}; "
+        "expected it to go on to cy. While broadcast waits in drain(), the other handle_client tasks run: "
+        "they add the clients that join and remove the clients that leave.",
+        "Loop over a copy, `for name, writer in list(clients.items()):`, so a join or a leave during a drain() "
+        "does not break the loop.",
+    )
+    check(
+        cy == data,
+        f"Called {call.text}. cy received {len(cy)} bytes; expected the line, {len(data)} bytes with its newline.",
+        "Loop over a copy, `for name, writer in list(clients.items()):`, and send to every client in it.",
+    )
+
+
 def test_a_message_goes_to_the_others_not_back(learner):
     """ada's line reaches bob as "ada: hi", and is not sent back to ada"""
 
@@ -299,6 +358,16 @@ def test_a_message_goes_to_the_others_not_back(learner):
             f"ada's own message came back to ada: {before}. Lines go to the OTHER clients.",
             "Pass the client's name as `sender` and skip it in broadcast.",
         )
+        for client, line in ((bob, "ada: hi"), (ada, "bob: ping")):
+            at = client.lines.index(line)
+            check(
+                client.lines[at + 1 : at + 2] != [""],
+                f"ada sent 'hi', then bob sent 'ping'. {client.name} received {client.lines}: an empty line right "
+                f"after {line!r}; expected {line!r} alone. The line was passed on with its own newline still on it, "
+                "and then broadcast added another.",
+                "The line readline() gives ends with its newline: strip it, "
+                '`f"{name}: {line.decode().rstrip()}"`, before broadcast adds its own.',
+            )
 
     run_server(learner, script)
 
@@ -382,16 +451,39 @@ def test_a_client_that_vanishes_is_removed(learner):
 
 
 def test_stop_chat_closes_the_server(learner):
-    """stop_chat stops accepting connections and disconnects the clients"""
+    """stop_chat stops accepting connections, disconnects the clients, then awaits server.wait_closed()"""
+    seen = {}
 
     async def scenario(stop_chat):
+        loop = asyncio.get_running_loop()
         clients = {}
         server = await start(learner, clients)  # a broken start_chat is not stop_chat's fault
         port = server.sockets[0].getsockname()[1]
         ada = Client("ada")
         await ada.connect(port)
         await until(lambda: "ada" in clients)
-        await asyncio.wait_for(stop_chat(clients, server), WAIT)
+        connections = list(clients.values())
+        original = server.wait_closed
+
+        async def wait_closed():
+            # as on Python 3.12+, on every version: it returns once every client connection is closed
+            seen["waited"] = True
+            while not all(writer.transport.is_closing() for writer in connections):
+                await asyncio.sleep(0.05)
+            await original()
+            seen["closed"] = loop.time()
+
+        server.wait_closed = wait_closed
+        stop = asyncio.ensure_future(stop_chat(clients, server))
+        done, _ = await asyncio.wait({stop}, timeout=WAIT)
+        if not done:
+            stop.cancel()
+            seen["stuck"] = not all(writer.transport.is_closing() for writer in connections)
+            for writer in connections:
+                writer.close()
+        else:
+            stop.result()  # an error of stop_chat is the verdict, with its line
+            seen["returned"] = loop.time()
         disconnected = await until(lambda: ada.closed_by_server)
         try:
             _, writer = await asyncio.open_connection(HOST, port)
@@ -400,19 +492,38 @@ def test_stop_chat_closes_the_server(learner):
         except OSError:
             accepting = False
         ada.close()
+        server.close()
         return accepting, disconnected
 
     call = learner.run_scenario(
         "stop_chat", scenario, text="stop_chat(clients, server)"
     )
     accepting, disconnected = outcome(call)
+    steps = (
+        "`server.close()`, close each client's writer (`for writer in list(clients.values()): writer.close()`), "
+        "then `await server.wait_closed()`."
+    )
+    shutdown = "Shut down in this order: " + steps
+    check(
+        not seen.get("stuck"),
+        f"Called {call.text}, with ada connected. It awaited server.wait_closed() while ada's connection was still "
+        f"open, and had not returned after {WAIT:g} s of loop time. wait_closed() waits until every client "
+        "connection is closed (Python 3.12+; this test holds every version to that).",
+        "Disconnect the clients first, then await server.wait_closed(): " + steps,
+    )
     check(
         not accepting,
         f"Called {call.text}. Afterwards the server still accepted a new connection.",
-        "Call `server.close()`, then `await server.wait_closed()`.",
+        shutdown,
     )
     check(
         disconnected,
         f"Called {call.text}. ada's connection was still open {WAIT:g} s later.",
         "Close each client's writer: `for writer in list(clients.values()): writer.close()`.",
+    )
+    check(
+        "returned" not in seen or seen.get("closed", float("inf")) <= seen["returned"],
+        f"Called {call.text}. It closed the server and the connections, but returned without awaiting "
+        "server.wait_closed(): the server may still be shutting down when stop_chat returns.",
+        shutdown,
     )

@@ -1,5 +1,6 @@
 # expect-fail: test_from_callback_ignores_a_late_answer: it set a future that was already done
 # expect-pass: test_from_callback_raises_the_error
+# visible-fail: test_from_callback_ignores_an_answer_after_cancel: raised InvalidStateError
 import asyncio
 import concurrent.futures
 

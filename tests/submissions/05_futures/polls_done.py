@@ -1,4 +1,5 @@
 # expect-fail: test_pool_results_never_blocks_the_loop: it waited longer than the jobs took (polling, or sleeping a fixed time)
+# visible-fail: test_pool_results_runs_jobs_together: your code looked at them only later (polling done())
 import asyncio
 
 

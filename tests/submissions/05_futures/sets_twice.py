@@ -1,4 +1,5 @@
 # expect-fail: test_from_callback_raises_the_error: your callback raised InvalidStateError
+# visible-fail: test_from_callback_raises_the_error: on_done(ConnectionError('the server hung up'), None) raised InvalidStateError
 import asyncio
 
 

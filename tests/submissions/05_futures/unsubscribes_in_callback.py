@@ -1,5 +1,6 @@
 # expect-fail: test_first_message_unsubscribes[cancelled]: It was still subscribed when its caller gave up and cancelled it
 # expect-pass: test_first_message_unsubscribes[returns]
+# visible-fail: test_first_message_unsubscribes_when_cancelled: without calling the unsubscribe function
 import asyncio
 
 

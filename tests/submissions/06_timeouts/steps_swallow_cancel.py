@@ -1,6 +1,7 @@
 # expect-fail: test_steps_can_be_cancelled_by_the_caller: it caught the CancelledError meant for it and swallowed it
 # expect-pass: test_steps_stop_at_the_deadline
 # expect-pass: test_steps_run_one_after_another
+# visible-fail: test_fetch_steps_can_be_cancelled_by_the_caller: it caught the CancelledError meant for it and swallowed it
 import asyncio
 
 

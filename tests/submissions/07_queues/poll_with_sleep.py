@@ -2,6 +2,7 @@
 # expect-fail: test_pipeline_runs_producers_together: never with a sleep or by polling
 # expect-pass: test_pipeline_stops_when_done[more-pages]
 # expect-pass: test_process_all_runs_workers_at_once[3-workers]
+# visible-fail: test_run_pipeline_consumers_wait_for_pages: your consumer looks for pages now and then (polling)
 import asyncio
 
 

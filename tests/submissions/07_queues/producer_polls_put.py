@@ -1,6 +1,7 @@
 # expect-fail: test_pipeline_producers_wait_on_a_full_queue: Your producers look for room now and then
 # expect-pass: test_pipeline_queue_is_bounded
 # expect-pass: test_pipeline_consumers_wait_for_pages
+# visible-fail: test_run_pipeline_producers_wait_on_a_full_queue: it looks for room now and then (polling)
 import asyncio
 
 DONE = object()

@@ -1,5 +1,6 @@
 # expect-fail: test_files_are_closed_when_done: it had left out-1.txt, out-2.txt, out-3.txt open
 # expect-pass: test_read_all_returns_each_files_text
+# visible-fail: test_files_are_closed_when_done: out-1.txt, out-2.txt, out-3.txt never closed
 import asyncio
 
 import aiofiles

@@ -1,4 +1,5 @@
 # expect-fail: test_stop_chat_closes_everything: without awaiting server.wait_closed()
+# visible-fail: test_stop_chat_closes_the_server: returned without awaiting server.wait_closed()
 # close() without wait_closed(): stop_chat returns while the server is still shutting down.
 import asyncio
 import functools
