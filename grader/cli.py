@@ -19,9 +19,15 @@ from grader.stubs import NoStub
 def _verify(args: argparse.Namespace) -> int:
     from grader.verify import verify
 
+    root = args.root or catalog.KIT_ROOT
+    lacking = [name for name in ("solutions", "checks") if not (root / name).is_dir()]
+    if lacking:
+        print(f"awaitlings verify is for instructors: {root} has no {' or '.join(f'{n}/' for n in lacking)} "
+              "(a learner's kit holds neither). Use `awaitlings check` for your own work.", file=sys.stderr)
+        return 2
     console = Console()
     with console.status("Running every check on the solutions and on the stubs…"):
-        verdicts = verify(args.root or catalog.KIT_ROOT)
+        verdicts = verify(root)
     table = Table(title="awaitlings verify")
     for column in ("exercise", "solution", "stub", "verdict"):
         table.add_column(column)
@@ -233,7 +239,7 @@ def parser() -> argparse.ArgumentParser:
     main.add_argument("--root", type=Path, default=None,
                       help="the kit's folder (default: the current folder, or one above it, if it holds "
                       "exercises/, else this kit; for verify: this kit)")
-    commands_ = main.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands_ = main.add_subparsers(dest="command", metavar="COMMAND")
     listing = commands_.add_parser("list", help="every exercise with its status and your progress")
     listing.set_defaults(run=_learner(_list))
     check = commands_.add_parser("check", help="run the visible tests of an exercise (default: the first unfinished)")
@@ -309,7 +315,10 @@ def _autograding_commands(commands_) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
     args = parser().parse_args(argv)
+    if args.command is None:  # bare `awaitlings`: where you stand, and what to run next
+        args = parser().parse_args([*argv, "list"])
     return args.run(args)
 
 

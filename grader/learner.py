@@ -11,7 +11,7 @@ import sys
 import traceback
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, Iterator
 
 from grader import messages
 from grader.catalog import Exercise
@@ -232,16 +232,8 @@ class Call:
         return self.run.loop_time
 
     def where(self, error: BaseException) -> str:
-        """The learner's line that raised: inside a task, for an error a TaskGroup wrapped."""
-        frames = traceback.extract_tb(first_leaf(error).__traceback__)
-        inside = [f for f in frames if f.filename in self.learner.files]
-        if not inside:
-            inside = [f for f in traceback.extract_tb(error.__traceback__) if f.filename in self.learner.files]
-        if not inside:
-            return f"{self.learner.exercise.filename} (no line of yours on the stack)"
-        # a cancellation is news where it was awaited (`await task`), not where the task was stopped
-        last = inside[0] if isinstance(first_leaf(error), asyncio.CancelledError) else inside[-1]
-        return f"{Path(last.filename).name}:{last.lineno} (`{(last.line or '').strip()}`)"
+        """The learner's line that raised (see ``line_of``)."""
+        return line_of(error, self.learner)
 
     def fail_on_harness_findings(self, limit: float, budget: int, hang_causes: tuple[str, ...]) -> None:
         run, exercise = self.run, self.learner.exercise
@@ -333,6 +325,31 @@ class Call:
         return self.run.value
 
 
+def line_of(error: BaseException, learner: Learner) -> str:
+    """The learner's line ``error`` came from, as messages show it: inside a task for an error a
+    TaskGroup wrapped; else the line of what it was raised from or while handling."""
+    inside = []
+    for raised in (first_leaf(error), error, *_causes(error)):
+        inside = [f for f in traceback.extract_tb(raised.__traceback__) if f.filename in learner.files]
+        if inside:
+            break
+    if not inside:
+        return messages.NO_LINE_OF_YOURS.format(file=learner.exercise.filename)
+    # a cancellation is news where it was awaited (`await task`), not where the task was stopped
+    last = inside[0] if isinstance(first_leaf(error), asyncio.CancelledError) else inside[-1]
+    return f"{Path(last.filename).name}:{last.lineno} (`{(last.line or '').strip()}`)"
+
+
+def _causes(error: BaseException, limit: int = 8) -> Iterator[BaseException]:
+    """The exceptions ``error`` was raised from or while handling, nearest first (a bounded chain:
+    learner code can make it loop)."""
+    for _ in range(limit):
+        error = error.__cause__ or error.__context__
+        if error is None:
+            return
+        yield error
+
+
 def known_advice(error: BaseException) -> str | None:
     """The next step for an everyday mistake behind ``error`` (its first leaf, in a group)."""
     inner = first_leaf(error)
@@ -374,8 +391,11 @@ def load_module(path: Path, exercise: Exercise) -> ModuleType:
         spec.loader.exec_module(module)
     except SyntaxError as error:
         del sys.modules[name]
+        line = error.lineno or _nul_line(path) or "?"
+        about_async = "outside async function" in str(error.msg) or "outside of an asynchronous function" in str(error.msg)
         raise CheckFailed(
-            messages.SYNTAX_ERROR.format(file=path.name, line=error.lineno or _nul_line(path) or "?", msg=error.msg)
+            messages.SYNTAX_ERROR.format(file=path.name, line=line, msg=error.msg),
+            messages.ASYNC_SYNTAX.format(line=line) if about_async else None,
         ) from None
     except KeyboardInterrupt:
         raise

@@ -14,6 +14,11 @@ MISSING_FUNCTION = (
     "The tests call {function}(...) as the stub defines it."
 )
 SYNTAX_ERROR = "{file}:{line}: SyntaxError: {msg}. Python could not read your file; fix that line first."
+NO_LINE_OF_YOURS = "{file} (no line of yours: Python raised it while using what your code gave it)"
+ASYNC_SYNTAX = (
+    "Only an `async def` may hold `await`, `async for` or `async with`: make the function around line {line} "
+    "`async def`, or, from plain code, run a coroutine with `asyncio.run(...)`."
+)
 IMPORT_FAILED = "{file}:{line}: importing your file raised {error}. Code at the top level of a module runs on import."
 STUCK_BEFORE = (
     "{function} was stopped at the time limit in an earlier check (see that check's message), "
@@ -123,6 +128,8 @@ REAL_TIMEOUT = (
     "that blocks for a long time."
 )
 
+AITER = ("`__aiter__` returns an async iterator, usually `self`, whose `async def __anext__` gives the next item "
+         "(or write an `async def` with `yield`, which makes one for you).")
 # (exception type, text it contains, advice): mistakes whose error message does not teach.
 KNOWN_ERRORS = (
     (TypeError, "unhashable type: 'list'", "asyncio.gather takes the awaitables as separate arguments: "
@@ -134,7 +141,14 @@ KNOWN_ERRORS = (
      "gives its result (task.result() only reads a finished one; the tasks of an `async with "
      "asyncio.TaskGroup()` block are all finished once the block has ended)."),
     (TypeError, "can't be used in 'await' expression", "Only awaitables can be awaited: a coroutine, "
-     "a Task or a Future. Call an `async def` function and await what it returns."),
+     "a Task or a Future. Call an `async def` function and await what it returns; `async for` awaits what "
+     "`__anext__` returns, so an async iterator's `__anext__` is an `async def`."),
+    (TypeError, "aiter() returned not an async iterator", AITER),
+    (TypeError, "from __aiter__ that does not implement __anext__", AITER),
+    (TypeError, "received an invalid object from __anext__", "`async for` awaits what `__anext__` returns: make "
+     "`__anext__` an `async def` (or write an `async def` with `yield`, which makes one for you)."),
+    (RuntimeError, "raised StopIteration", "An async iterator ends with `raise StopAsyncIteration` in `__anext__`; "
+     "an async generator ends by returning. StopIteration is for plain iterators."),
     (TypeError, "'coroutine' object is not callable", "A coroutine object went where a function is expected: "
      "hand over the function itself (`fetch`, not `fetch(url)`) and let the code you give it to call it."),
     (Exception, "'coroutine' object", "That value is a coroutine object: calling an `async def` function only "

@@ -67,6 +67,20 @@ def test_list_shows_each_exercise_its_status_and_the_progress(kit, capsys):
     assert f"Next: {SECOND}" in out
 
 
+def test_awaitlings_alone_shows_the_list_and_what_to_run_next(kit, capsys):
+    code, out, err = run(capsys)
+    assert code == 0 and not err
+    assert set(rows(out)) == {"03", "04"} and "Next: 03_gather" in out
+
+
+def test_verify_in_a_kit_without_solutions_says_it_is_for_instructors(kit, capsys):
+    """A learner's kit holds no solutions/ or checks/: verify says so instead of failing all."""
+    shutil.rmtree(kit / "solutions")
+    code, out, err = run(capsys, "--root", str(kit), "verify")
+    assert code == 2 and not out
+    assert f"awaitlings verify is for instructors: {kit} has no solutions/ or checks/" in err
+
+
 def test_list_runs_nothing_when_nothing_changed(kit, capsys, monkeypatch):
     runs = []
     real = progress.run_pytest

@@ -39,6 +39,8 @@ def _grade(submission, **limits):
 
 BROKEN = {
     "syntax": ("async def fetch_all(fetch, items)\n    return []\n", "gather.py:1: SyntaxError: expected ':'"),
+    "await in a plain def": ("async def fetch_all(fetch, items):\n    return []\n\ndef helper(fetch):\n    return await fetch(1)\n",
+                             "gather.py:5: SyntaxError: 'await' outside async function"),
     "NUL byte": ("import asyncio\n\nx = 1\0\n", "gather.py:3: SyntaxError: source code string cannot contain null bytes"),
     "import-time error": ("import asyncio\nCONFIG = {}['missing']\n", "gather.py:2: importing your file raised KeyError: 'missing'"),
     "exit at import": ("raise SystemExit(3)\n", "gather.py:1: importing your file raised SystemExit: 3"),
@@ -57,6 +59,18 @@ def test_broken_file_gets_one_line_and_others_run(tmp_path, source, line):
     assert all("Traceback" not in r.message for r in mine)
     others = [r for r in records if r.exercise != GATHER.name]
     assert all(r.outcome == "passed" for r in others), [(r.check, r.message) for r in others if r.outcome != "passed"]
+
+
+def test_async_syntax_in_a_plain_def_gets_its_next_step(tmp_path):
+    from grader.failure import CheckFailed
+    from grader.learner import load_module
+
+    path = tmp_path / "gather.py"
+    path.write_text("def fetch_all(fetch, items):\n    return [await fetch(item) for item in items]\n")
+    with pytest.raises(CheckFailed) as failed:
+        load_module(path, GATHER)
+    assert failed.value.advice.startswith("Only an `async def` may hold `await`, `async for` or `async with`: "
+                                          "make the function around line 2 `async def`")
 
 
 def test_file_named_like_stdlib_module_is_never_imported(tmp_path):

@@ -23,7 +23,7 @@ import pytest
 from grader import expect, messages
 from grader.blocking import BlockingCall, Recorder, guard_calls
 from grader.failure import CheckFailed
-from grader.learner import Call, describe_call, error_text, short
+from grader.learner import Call, describe_call, error_text, line_of, short
 from grader.probes import Probe
 
 EXACT = expect.EXACT
@@ -412,13 +412,6 @@ def call_sync(learner, name: str, *args: Any) -> SyncCall:
     return call
 
 
-def _where(error: BaseException, learner) -> str:
-    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename in learner.files]
-    if not frames:
-        return f"{learner.exercise.filename} (no line of yours on the stack)"
-    return f"{Path(frames[-1].filename).name}:{frames[-1].lineno} (`{(frames[-1].line or '').strip()}`)"
-
-
 def judge_started_a_loop(call: SyncCall, learner) -> None:
     """Fail on what is never right for run_greeting: blocking, an error, a coroutine object
     returned, no event loop started."""
@@ -454,7 +447,7 @@ def judge_started_a_loop(call: SyncCall, learner) -> None:
                 "since Python 3.12). Don't look for a loop: `asyncio.run(coroutine)` creates one, runs the "
                 "coroutine on it and closes it."
             )
-        raise CheckFailed(messages.RAISED.format(call=call.text, error=error_text(error), where=_where(error, learner)), advice)
+        raise CheckFailed(messages.RAISED.format(call=call.text, error=error_text(error), where=line_of(error, learner)), advice)
     value = call.value
     if inspect.iscoroutine(value):
         value.close()

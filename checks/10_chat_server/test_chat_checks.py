@@ -27,14 +27,13 @@ import struct
 import traceback
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from grader import messages
 from grader.failure import CheckFailed
-from grader.learner import error_text, short
+from grader.learner import error_text, line_of, short
 
 HOST = "127.0.0.1"
 WAIT = 5.0  # loop seconds granted to a line or a change that should come (it takes 0 s)
@@ -319,7 +318,7 @@ class Chat:
             self.crashes.append(Crash(error, port, task.get_name(), function))
 
     def where(self, error: BaseException) -> str:
-        return where(error, self.learner)
+        return line_of(error, self.learner)
 
     def serving(self, crash: Crash) -> str:
         """'the handle_client serving ada' for a crash; a task of another function of
@@ -564,19 +563,6 @@ class Chat:
             with contextlib.suppress(Exception):
                 writer.close()
         await asyncio.sleep(0)
-
-
-def where(error: BaseException, learner: Any) -> str:
-    """The learner's line an exception came from, as the harness shows it."""
-    frames = [
-        f
-        for f in traceback.extract_tb(error.__traceback__)
-        if f.filename in learner.files
-    ]
-    if not frames:
-        return f"{learner.exercise.filename} (no line of yours on the stack)"
-    last = frames[-1]
-    return f"{Path(last.filename).name}:{last.lineno} (`{(last.line or '').strip()}`)"
 
 
 def served_port(coro: Any) -> int | None:
@@ -994,7 +980,7 @@ def test_stop_chat_closes_everything(learner):
             error = stop.exception()
             if isinstance(error, RuntimeError) and "during iteration" in str(error):
                 raise fail(
-                    f"{story} It raised {error_text(error)} at {where(error, learner)}: each handle_client removes "
+                    f"{story} It raised {error_text(error)} at {line_of(error, learner)}: each handle_client removes "
                     "its client from clients when the connection closes, and that happens while stop_chat waits.",
                     "Loop over a copy: `for writer in list(clients.values()):`.",
                 )
@@ -1226,7 +1212,7 @@ def test_broadcast_survives_a_dead_client(learner):
             raise error  # not about the dead client: reported with its line
         if error is not None or missing:
             what = (
-                f"It raised {error_text(error)} at {where(error, room.learner)}"
+                f"It raised {error_text(error)} at {line_of(error, room.learner)}"
                 if error
                 else "It returned"
             )

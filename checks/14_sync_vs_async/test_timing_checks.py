@@ -28,7 +28,6 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import looptime
@@ -44,7 +43,7 @@ from grader.blocking import (
     learner_location,
 )
 from grader.failure import CheckFailed
-from grader.learner import describe_call, error_text, first_leaf, short
+from grader.learner import describe_call, error_text, first_leaf, line_of, short
 from grader.probes import Probe
 from grader.timeline import Span
 
@@ -386,17 +385,6 @@ def call_plain(
     return call
 
 
-def where(error: BaseException, learner) -> str:
-    frames = [
-        f
-        for f in traceback.extract_tb(error.__traceback__)
-        if f.filename in learner.files
-    ]
-    if not frames:
-        return f"{learner.exercise.filename} (no line of yours on the stack)"
-    return f"{Path(frames[-1].filename).name}:{frames[-1].lineno} (`{(frames[-1].line or '').strip()}`)"
-
-
 def fail_on_what_is_never_right(call: PlainCall, learner) -> None:
     """Blocking, a busy wait, a hang, an unfinished stub, asyncio.run inside a loop."""
     if call.blocking:
@@ -434,7 +422,7 @@ def fail_on_what_is_never_right(call: PlainCall, learner) -> None:
             messages.NOT_IMPLEMENTED.format(
                 function=frames[-1].name, readme=learner.exercise.readme
             ),
-            messages.NOT_IMPLEMENTED_LINE.format(where=where(error, learner)),
+            messages.NOT_IMPLEMENTED_LINE.format(where=line_of(error, learner)),
         )
     if isinstance(error, looptime.LoopTimeoutError):
         raise CheckFailed(
@@ -457,7 +445,7 @@ def fail_on_error(call: PlainCall, learner, advice: str | None = None) -> None:
             messages.RAISED.format(
                 call=call.text,
                 error=error_text(call.error),
-                where=where(call.error, learner),
+                where=line_of(call.error, learner),
             ),
             advice,
         )
@@ -531,7 +519,7 @@ def _read_too_early(text: str, error: BaseException | None, learner) -> None:
             " (wrapped in the TaskGroup's ExceptionGroup)" if leaf is not error else ""
         )
         raise CheckFailed(
-            f"Called {text}. It raised {error_text(leaf)}{wrapped} at {where(leaf, learner)}: it read "
+            f"Called {text}. It raised {error_text(leaf)}{wrapped} at {line_of(leaf, learner)}: it read "
             "task.result() before that task was done. Inside the `async with asyncio.TaskGroup()` block the "
             "tasks are still running; they are all done only once the block has ended.",
             "Read the results after the block: `return [task.result() for task in tasks]` one indent out, "
@@ -988,11 +976,11 @@ def call_report(learner, sync_s: float, async_s: float) -> Any:
                 messages.NOT_IMPLEMENTED.format(
                     function=frames[-1].name, readme=learner.exercise.readme
                 ),
-                messages.NOT_IMPLEMENTED_LINE.format(where=where(error, learner)),
+                messages.NOT_IMPLEMENTED_LINE.format(where=line_of(error, learner)),
             ) from None
         raise CheckFailed(
             messages.RAISED.format(
-                call=text, error=error_text(error), where=where(error, learner)
+                call=text, error=error_text(error), where=line_of(error, learner)
             )
         ) from None
 
@@ -1142,7 +1130,7 @@ def _judge_compare(
         )
     if isinstance(call.error, ZeroDivisionError):
         raise CheckFailed(
-            f"Called {call.text}. It raised ZeroDivisionError at {where(call.error, learner)}: a time it measured "
+            f"Called {call.text}. It raised ZeroDivisionError at {line_of(call.error, learner)}: a time it measured "
             f"was 0 s, though on the clock it was given the sync version takes {secs(SYNC_TOTAL)} and the async one "
             f"{secs(ASYNC_TOTAL)}. A measurement that reads the clock before the work is done measures nothing.",
             "Check measure_sync and measure_async first (their own checks), then: "

@@ -112,6 +112,8 @@ def call_plain(learner, name, *args):
     """Call a plain (def) function of yours; an error becomes a message naming your line."""
     try:
         return learner.function(name)(*args)
+    except CheckFailed:  # your file could not be loaded: that message says why
+        raise
     except Exception as error:  # noqa: BLE001  (your code may raise anything: it is reported)
         mine = [
             f

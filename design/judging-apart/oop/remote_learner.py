@@ -162,7 +162,7 @@ class RemoteCall(Call):
     def where(self, error: BaseException) -> str:
         frames = self.outcome.where(first_leaf(error)) or self.outcome.where(error)
         if not frames:
-            return f"{self.learner.exercise.filename} (no line of yours on the stack)"
+            return messages.NO_LINE_OF_YOURS.format(file=self.learner.exercise.filename)
         line, _, text = frames[-1]
         return f"{self.learner.exercise.filename}:{line} (`{text}`)"
 
