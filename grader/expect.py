@@ -80,7 +80,11 @@ def results(call: Call, expected: list[Any], probe: Probe | None = None, *, conc
                 f"{_describe(got)}, not in the order of the items: expected {_describe(expected)}.",
                 f"Keep the input order: {concept} returns results in the order you pass the awaitables.",
             )
-        raise CheckFailed(f"Called {call.text}. Returned the right results in the wrong order: {_describe(got)}, expected {_describe(expected)}.")
+        raise CheckFailed(
+            f"Called {call.text}. Returned the right results in the wrong order: {_describe(got)}, expected {_describe(expected)}.",
+            f"Keep the input order: {concept} returns results in the order you pass the awaitables; a set (what "
+            "asyncio.wait gives back) has no order, so read the results from your own list of tasks.",
+        )
     if not same(got, expected):
         raise CheckFailed(f"Called {call.text}. Returned {_describe(got)}, expected {_describe(expected)}.")
     return got

@@ -298,12 +298,13 @@ def test_measure_clock_defaults_to_perf_counter(learner):
         )
 
 
-def check_report(learner, sync_seconds, async_seconds, wanted, mistake=None, advice=FORMULAS):
-    """speedup_report(sync_seconds, async_seconds) returns ``wanted``; ``mistake``: (a test of what it
-    returned, the mistake that explains it)."""
+def check_report(learner, sync_seconds, async_seconds, wanted, mistakes=(), advice=FORMULAS):
+    """speedup_report(sync_seconds, async_seconds) returns ``wanted``; ``mistakes``: (a test of what it
+    returned, the mistake that explains it) pairs."""
     got = call_plain(learner, "speedup_report", sync_seconds, async_seconds)
     if got != wanted:
-        why = f": {mistake[1]}" if mistake and isinstance(got, str) and mistake[0](got) else ""
+        said = [why for test, why in mistakes if isinstance(got, str) and test(got)]
+        why = f": {'; '.join(said)}" if said else ""
         raise CheckFailed(
             f"Called speedup_report({sync_seconds}, {async_seconds}). It returned {got!r}; expected {wanted!r}{why}.",
             advice,
@@ -312,15 +313,20 @@ def check_report(learner, sync_seconds, async_seconds, wanted, mistake=None, adv
 
 def test_speedup_report_states_the_figures(learner):
     """speedup_report(3.5, 2.0) is "sync 3.500 s, async 2.000 s, speed-up 1.75x, time saved 42.9%" """
-    check_report(learner, 3.5, 2.0, REPORT)
+    check_report(learner, 3.5, 2.0, REPORT, (
+        (lambda got: "speed-up 0.57x" in got,
+         "0.57x is 2.0 / 3.5, the speed-up upside down; it is sync / async, how many times faster async was"),
+        (lambda got: "time saved 75.0%" in got,
+         "75.0% divides the time saved by the async time; divide by the sync time, the time you started from"),
+    ))
 
 
 def test_speedup_report_of_a_slower_async_run(learner):
     """speedup_report(0.004, 0.005): async was slower, speed-up 0.80x, time saved -25.0%"""
     check_report(
         learner, 0.004, 0.005, "sync 0.004 s, async 0.005 s, speed-up 0.80x, time saved -25.0%",
-        (lambda got: got.endswith("time saved 25.0%"),
-         "async took longer, so it saved less than nothing. The time saved is negative (no abs(), no max(0, ...))"),
+        ((lambda got: got.endswith("time saved 25.0%"),
+          "async took longer, so it saved less than nothing. The time saved is negative (no abs(), no max(0, ...))"),),
     )
 
 
@@ -328,9 +334,9 @@ def test_speedup_report_rounds_only_when_printing(learner):
     """speedup_report(0.0104, 0.0026) says speed-up 4.00x, not the 3.33x of the rounded 0.010 / 0.003"""
     check_report(
         learner, 0.0104, 0.0026, "sync 0.010 s, async 0.003 s, speed-up 4.00x, time saved 75.0%",
-        (lambda got: "3.33x" in got or "70.0%" in got,
-         "the speed-up and time saved were computed from the times rounded to the millisecond "
-         "(0.010 / 0.003 = 3.33), not from the measured 0.0104 and 0.0026"),
+        ((lambda got: "3.33x" in got or "70.0%" in got,
+          "the speed-up and time saved were computed from the times rounded to the millisecond "
+          "(0.010 / 0.003 = 3.33), not from the measured 0.0104 and 0.0026"),),
         "Compute from the numbers you are given and round only in the f-string: "
         '`f"{sync_seconds:.3f} s"`, `f"{speedup:.2f}x"`, `f"{saved:.1f}%"`. ' + FORMULAS,
     )
