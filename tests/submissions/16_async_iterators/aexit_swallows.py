@@ -1,6 +1,7 @@
 # expect-fail: test_connection_releases_when_the_body_raises: connection swallowed it
 # expect-fail: test_connection_releases_when_cancelled: the CancelledError was swallowed
 # expect-pass: test_connection_hands_over_and_releases
+# visible-fail: test_connection_releases_when_the_body_raises: Your `__aexit__` returned a true value
 import asyncio
 import contextlib
 
