@@ -118,6 +118,21 @@ def test_watch_falls_back_to_polling_when_no_file_event_arrives(kit):
         screen.child.terminate(force=True)
 
 
+def test_watch_of_a_named_exercise_that_passes_stays_on_it(kit):
+    solve(kit)
+    screen = Terminal(kit, "watch", SOURCE)
+    try:
+        screen.wait_for(f"{SOURCE} passes all 3 visible tests. Still watching it, as you named it")
+        screen.wait_for(f"Watching exercises/{SOURCE}/gather.py")
+        screen.press("n")
+        screen.wait_for(f"Now on {SECOND}")
+        screen.press("q")
+        assert screen.ends() == 0
+        assert "Moving on" not in screen.text
+    finally:
+        screen.child.terminate(force=True)
+
+
 def test_watch_with_poll_sees_saves(kit):
     screen = Terminal(kit, "watch", "--poll")
     try:
