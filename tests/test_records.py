@@ -62,3 +62,20 @@ def test_a_tally_counts_signed_records_as_they_come_and_reads_each_byte_once(tmp
         torn.write(line[30:] + "\n")
     assert tally.update() == 2
     assert tally._read == path.stat().st_size and tally.update() == 2
+
+
+def test_a_result_copied_again_changes_nothing_and_junk_is_skipped(tmp_path):
+    """A later exercise's code can copy an earlier one's signed line (no key needed) or append junk:
+    a line of 100,000 "[" (too deep for json), millions of short lines. The copy is the same word
+    again, the junk no record, and both Tally and final go on."""
+    path = tmp_path / "records.jsonl"
+    key = b"k" * 32
+    writer = RecordWriter(path, key=key)
+    writer.write(_record("a", "collected"))
+    writer.write(_record("a", "passed"))
+    writer.close()
+    signed = path.read_bytes().splitlines()[-1]
+    with path.open("ab") as junk:
+        junk.write(b"[" * 100_000 + b"\n" + b"\n" * 2_000_000 + b"{x}\n" + signed + b"\n")
+    assert Tally(path, key).update() == 3
+    assert {k: (r.outcome, r.message) for k, r in final(path, key).items()} == {"a": ("passed", "")}
