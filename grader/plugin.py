@@ -32,6 +32,7 @@ MESSAGE_LIMIT = 2000  # characters of a failure kept in a record
 PRINTED_LIMIT = 2000  # characters of what a failed test's code printed kept in a record
 CHECK_TIMEOUT = 10.0  # seconds of real time per test of learner code: correct code needs milliseconds
 GRACE = 5.0  # seconds a check may take to end once its time limit stopped it
+FORK_SLACK = 10.0  # seconds an exercise's fork may take beyond its checks' limits (its start, its imports)
 EXIT_UNSTOPPABLE = 3  # the run's exit status when a check would not stop
 JAILED = os.getpid() == 1  # the first process of a PID namespace: the batch grader's jail
 
@@ -193,6 +194,32 @@ def _end_leftover_processes() -> None:
         pass
 
 
+def _sweep_temporary(config: pytest.Config) -> None:
+    """In the jail, between two exercises: empty the temporary folders (its own /tmp, /var/tmp,
+    /dev/shm, and the tmpfs that holds pytest's basetemp) but for the run's own folders, so what
+    one exercise's code left there (a full disk, a file where the next one's tmp_path goes) is gone."""
+    if not JAILED:
+        return
+    basetemp = Path(config.option.basetemp) if config.option.basetemp else None
+    keep = [config.rootpath, Path(config.getoption("awaitlings_record") or config.rootpath), *([basetemp] if basetemp else [])]
+    for folder in {Path("/tmp"), Path("/var/tmp"), Path("/dev/shm"), *([basetemp.parent] if basetemp else [])}:
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            path = Path(entry.path)
+            if any(path == kept or path in kept.parents for kept in keep) and path != basetemp:
+                continue
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink()
+            except (OSError, RecursionError):  # a tree too deep, or not ours to remove: it stays
+                continue
+
+
 def _forked_by_a_pool(frame) -> bool:
     while frame is not None:
         if (frame.f_globals.get("__name__") or "").startswith(("multiprocessing", "concurrent.futures")):
@@ -350,7 +377,10 @@ def pytest_runtestloop(session: pytest.Session) -> bool | None:
     """In the sandbox, each exercise's checks run in a fork of this session (``grader.apart``)."""
     if not _in_sandbox(session.config) or session.testsfailed or session.config.option.collectonly:
         return None  # pytest's own loop (which stops at collection errors)
-    session.config.stash[_abnormal_key] = apart.run_each_exercise(session, _refuse_learner_forks, _end_leftover_processes)
+    config = session.config
+    session.config.stash[_abnormal_key] = apart.run_each_exercise(
+        session, _refuse_learner_forks, lambda: (_end_leftover_processes(), _sweep_temporary(config)),
+        lambda items: sum(_timeout_of(item) + GRACE for item in items) + FORK_SLACK)
     return True
 
 

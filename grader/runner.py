@@ -467,6 +467,9 @@ def _stopped_by(returncode: int | None, group: cgroups.Group | None, wall_limit:
                 "Python's interpreter go, such as one long computation in C), so the run was stopped")
     if returncode is None:
         return f"it was still running after {wall_limit:.0f} s, so the run was stopped"
+    if returncode == apart.OVERTIME:
+        return ("its process still ran when the time limits of all its checks were spent (code that keeps its "
+                "process from ending), so it was stopped")
     ended_by = apart.signal_of(returncode)
     if ended_by is not None:
         name = ended_by.name if isinstance(ended_by, signal.Signals) else f"signal {ended_by}"

@@ -212,3 +212,47 @@ def test_an_exercise_that_interrupts_its_session_stops_only_itself(tmp_path):
     done = {r.exercise for r in outcome.records.values() if r.outcome != "collected"}
     assert done == {"03_gather"} and outcome.returncode == 0, (done, outcome.returncode, outcome.output[-2000:])
     assert all(r.outcome == "passed" for r in outcome.records.values() if r.exercise == "03_gather")
+
+
+RECORDS_PATH = """
+import os
+def _records_path():
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            path = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue
+        if path.endswith("records.jsonl"):
+            return path
+"""
+BASETEMP = """
+import os
+_args = open("/proc/self/cmdline", "rb").read().split(b"\\0")
+_base = _args[_args.index(b"--basetemp") + 1].decode()
+"""
+# 01 as solved, with one change to what later exercises share with it (red-team pass 8)
+SHARED = {
+    "replaces_os_exit": "import os, time\nos._exit = lambda code: time.sleep(3600)\n",
+    "lowers_the_sessions_file_limit": "import resource\nresource.prlimit(1, resource.RLIMIT_NOFILE, (12, 12))\n",
+    "leaves_a_file_where_tmp_path_goes": BASETEMP + "import shutil\nshutil.rmtree(_base, ignore_errors=True)\n"
+    "os.makedirs(os.path.dirname(_base), exist_ok=True)\nopen(_base, 'w').close()\n",
+    "fills_the_temporary_folders": BASETEMP + "for folder in (os.path.dirname(_base), '/tmp', '/dev/shm'):\n"
+    "    for n in range(8):\n        try:\n            with open(f'{folder}/fill{n}', 'wb') as f:\n"
+    "                f.write(bytes(64 << 20))\n        except OSError:\n            pass\n",
+    "writes_a_line_too_deep_for_json": RECORDS_PATH + "with open(_records_path(), 'a') as f:\n    f.write('[' * 100_000 + '\\n')\n",
+}
+
+
+@pytest.mark.skipif(not runner.jail_available(), reason="the session is process 1 only in the jail")
+@pytest.mark.parametrize("change", SHARED)
+def test_what_one_exercise_leaves_in_the_session_never_costs_another(change, tmp_path):
+    """Each change gave a correct 09 (or every exercise) 0 before: the next exercises now get full marks."""
+    from grader import batch, intake
+
+    sources = {name: (KIT_ROOT / "solutions" / name / f"{module}.py").read_text()
+               for name, module in (("01_coroutines", "coroutines"), ("03_gather", "gather"), ("09_file_io", "logfiles"))}
+    sources["01_coroutines"] = SHARED[change] + sources["01_coroutines"]
+    plan = batch.plan(KIT_ROOT, ["01", "03", "09"])
+    result = batch.grade_learner(plan, intake.Entry("evil", tmp_path), sources, {})
+    lost = {c.exercise: c.message[:200] for c in result.checks if c.points < c.max_points}
+    assert not lost, lost
