@@ -16,16 +16,34 @@ from grader.probes import Probe
 
 
 def test_greet_says_hello_after_the_delay(learner):
-    """greet("Ada", 2) returns "Hello, Ada!" after exactly 2 s of loop time"""
-    call = learner.run("greet", "Ada", 2)
-    greeting = call.result()
-    if greeting != "Hello, Ada!":
-        raise CheckFailed(f"Called {call.text}. It returned {greeting!r}; expected 'Hello, Ada!'.")
-    if abs(call.loop_time - 2) > expect.EXACT:
-        raise CheckFailed(
-            f"Called {call.text}. It took {call.loop_time:g} s of loop time; expected exactly 2 s.",
-            "Wait with `await asyncio.sleep(delay)`: without the await, nothing waits.",
-        )
+    """greet("Ada", 2) returns "Hello, Ada!" after exactly 2 s of loop time, greet("Grace", 0.5) after 0.5 s"""
+    waited_right = None  # an earlier call that waited its whole delay
+    for name, delay in [("Ada", 2), ("Grace", 0.5)]:
+        call = learner.run("greet", name, delay, plain_def="Write `async def greet(name, delay):` and wait inside it with `await asyncio.sleep(delay)`.")
+        greeting = call.result()
+        wanted = f"Hello, {name}!"
+        if not expect.same(greeting, wanted):
+            raise CheckFailed(f"Called {call.text}. It returned {greeting!r}; expected {wanted!r}.")
+        if call.loop_time <= expect.EXACT and waited_right:
+            raise CheckFailed(
+                f"Called {call.text}. It returned at once, after 0 s of loop time, though {waited_right} waited its "
+                f"whole delay; expected exactly {delay:g} s: the fraction of a second was lost (rounded down to "
+                "whole seconds?).",
+                "Wait once, for the delay exactly as given: `await asyncio.sleep(delay)` takes fractions of a second too.",
+            )
+        if call.loop_time <= expect.EXACT:
+            raise CheckFailed(
+                f"Called {call.text}. It returned at once, after 0 s of loop time; expected exactly {delay:g} s.",
+                "Wait with `await asyncio.sleep(delay)`: without the await, nothing waits.",
+            )
+        if abs(call.loop_time - delay) > expect.EXACT:
+            raise CheckFailed(
+                f"Called {call.text}. It took {call.loop_time:g} s of loop time; expected exactly {delay:g} s: greet "
+                "waits `delay` seconds, no more and no less.",
+                "Wait once, for the delay you were given: `await asyncio.sleep(delay)` (it takes fractions of a "
+                "second too).",
+            )
+        waited_right = call.text
 
 
 def test_greet_user_looks_up_the_name_then_greets(learner):

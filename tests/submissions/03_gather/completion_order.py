@@ -1,4 +1,5 @@
 # expect-fail: test_fetch_all_keeps_input_order: in the order the calls finished
+# visible-fail: test_fetch_all_returns_results_in_order: in the order the calls finished
 import asyncio
 
 

@@ -1,6 +1,7 @@
 # expect-fail: test_fetch_all_fetches_each_item_once: 'b' is in items 2 times but fetch was called 1 time(s) for it
 # expect-pass: test_fetch_all_keeps_input_order
 # expect-pass: test_fetch_all_handles_many_items
+# visible-fail: test_fetch_all_fetches_a_repeated_item_each_time: 'b' is in items 2 times but fetch was called 1 time(s)
 import asyncio
 
 

@@ -1,6 +1,7 @@
 # expect-fail: test_fetch_all_lets_a_failure_out[fails-first]: task.result() only reads a finished task
 # expect-pass: test_fetch_all_lets_a_failure_out[fails-last]
 # expect-pass: test_fetch_all_runs_fetches_together
+# visible-fail: test_fetch_all_lets_a_failure_out: task.result() only reads a finished task
 import asyncio
 
 

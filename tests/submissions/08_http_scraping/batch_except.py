@@ -1,5 +1,6 @@
 # expect-fail: test_fetch_pages_records_every_failure: Every result holds the same error
 # expect-fail: test_fetch_pages_times_out_each_request: caught around the whole batch
+# visible-fail: test_fetch_pages_records_each_failure_on_its_own: every result holding the same error
 import asyncio
 
 import aiohttp

@@ -1,5 +1,7 @@
 # expect-fail: test_fetch_pages_times_out_each_request: the time limit covered the whole batch
 # expect-fail: test_fetch_page_gives_up_after_timeout: the 2 s timeout never applied
+# visible-fail: test_fetch_page_gives_up_after_its_timeout: the 2 s timeout never applied
+# visible-fail: test_fetch_pages_times_out_each_page_on_its_own: Saw it raise TimeoutError
 import asyncio
 
 import aiohttp

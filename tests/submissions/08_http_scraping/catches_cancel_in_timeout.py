@@ -1,5 +1,6 @@
 # expect-fail: test_fetch_page_gives_up_after_timeout: it recorded the error as CancelledError, expected the exception object itself, a TimeoutError
 # expect-pass: test_fetch_page_records_error_statuses
+# visible-fail: test_fetch_page_gives_up_after_its_timeout: it caught the CancelledError the timeout uses
 import asyncio
 
 import aiohttp

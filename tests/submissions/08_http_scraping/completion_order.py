@@ -1,4 +1,5 @@
 # expect-fail: test_fetch_pages_keeps_input_order: in the order the pages arrived
+# visible-fail: test_fetch_pages_keeps_the_order_of_the_urls: in the order the pages arrived
 import asyncio
 
 import aiohttp

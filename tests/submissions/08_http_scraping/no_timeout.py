@@ -1,5 +1,6 @@
 # expect-fail: test_fetch_page_gives_up_after_timeout: It returned after 60 s: the 2 s timeout never applied
 # expect-fail: test_fetch_pages_times_out_each_request: the 3 s timeout never applied
+# visible-fail: test_fetch_page_gives_up_after_its_timeout: after 60 s: the 2 s timeout never applied
 import asyncio
 
 import aiohttp

@@ -1,5 +1,6 @@
 # expect-fail: test_fetch_pages_keeps_input_order: It returned the results in another order
 # expect-fail: test_fetch_pages_runs_all_at_once_without_limit: It returned the results in another order
+# visible-fail: test_fetch_pages_keeps_the_order_of_the_urls: expected the order of the URLs
 import asyncio
 
 import aiohttp

@@ -1,5 +1,6 @@
 # expect-fail: test_fetch_pages_runs_all_at_once_without_limit: The server got the 20 requests one after another
 # expect-pass: test_fetch_pages_respects_the_limit
+# visible-fail: test_fetch_pages_without_limit_sends_all_at_once: at most 1 request(s) at the server at once
 import asyncio
 
 import aiohttp

@@ -1,4 +1,5 @@
 # expect-fail: test_lookup_all_runs_lookups_in_threads: the event loop stopped
+# visible-fail: test_lookup_all_runs_lookups_in_threads_at_once: held the event loop
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
 

@@ -1,5 +1,6 @@
 # expect-fail: test_lookup_all_runs_lookups_at_once: the right results in the wrong order; expected [60, 40, 30, 90, 70, 10, 50, 100, ...
 # expect-fail: test_lookup_all_runs_lookups_in_threads: the right results in the wrong order
+# visible-fail: test_lookup_all_runs_lookups_in_threads_at_once: in the order of keys
 import asyncio
 
 

@@ -1,5 +1,6 @@
-# expect-fail: test_lookup_all_runs_lookups_in_threads: waited for it with concurrent.futures.wait(), at unblock.py:39 (`concurrent.futures.wait(futures)`)
+# expect-fail: test_lookup_all_runs_lookups_in_threads: waited for it with concurrent.futures.wait(), at unblock.py:40 (`concurrent.futures.wait(futures)`)
 # expect-fail: test_lookup_all_runs_lookups_at_once: concurrent.futures.wait()
+# visible-fail: test_lookup_all_runs_lookups_in_threads_at_once: concurrent.futures.wait
 import asyncio
 import concurrent.futures
 

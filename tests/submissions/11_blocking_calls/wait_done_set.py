@@ -1,5 +1,6 @@
 # expect-fail: test_lookup_all_runs_lookups_in_threads: the right results in the wrong order; expected [40, 90, 60, 70, 30, 20, 80, 50, ...
 # expect-fail: test_lookup_all_runs_lookups_at_once: the right results in the wrong order
+# visible-fail: test_lookup_all_runs_lookups_in_threads_at_once: in the order of keys
 import asyncio
 
 

@@ -2,6 +2,7 @@
 # expect-fail: test_crunch_batches_shuts_down_when_a_batch_fails: It had not finished after 3 s of loop time
 # expect-pass: test_crunch_batches_uses_one_pool_for_all_batches
 # expect-pass: test_crunch_batches_shuts_down_its_pool
+# visible-fail: test_crunch_all_returns_the_counts: the right counts in the wrong order
 import asyncio
 import math
 from concurrent.futures import ProcessPoolExecutor
