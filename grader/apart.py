@@ -71,6 +71,7 @@ def run_each_exercise(
 
 
 def _forked(items: list[pytest.Item], in_fork: Callable[[], None], seconds: float, faults: bool) -> int:
+    """Run ``items`` in a fork of this process; its exit status (128 + N for a signal N, OVERTIME)."""
     sys.stdout.flush()
     sys.stderr.flush()
     end = os._exit  # bound before the fork: learner code that replaces os._exit cannot keep its process alive
