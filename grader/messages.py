@@ -128,6 +128,9 @@ REAL_TIMEOUT = (
     "that blocks for a long time."
 )
 
+COROUTINE_VALUE = ("That value is a coroutine object: calling an `async def` function only creates one, nothing "
+                   "has run yet. `await` it (in async code) or `asyncio.run(...)` it (in plain code) to run it and get "
+                   "its result.")
 AITER = ("`__aiter__` returns an async iterator, usually `self`, whose `async def __anext__` gives the next item "
          "(or write an `async def` with `yield`, which makes one for you).")
 # (exception type, text it contains, advice): mistakes whose error message does not teach.
@@ -151,8 +154,8 @@ KNOWN_ERRORS = (
      "an async generator ends by returning. StopIteration is for plain iterators."),
     (TypeError, "'coroutine' object is not callable", "A coroutine object went where a function is expected: "
      "hand over the function itself (`fetch`, not `fetch(url)`) and let the code you give it to call it."),
-    (Exception, "'coroutine' object", "That value is a coroutine object: calling an `async def` function only "
-     "creates one, nothing has run yet. `await` it to run it and get its result."),
+    (Exception, "'coroutine' object", COROUTINE_VALUE),
+    (TypeError, "non-iterable coroutine object", COROUTINE_VALUE),
     (asyncio.CancelledError, "", "Awaiting a task that was cancelled raises CancelledError in the code that "
      "awaits it. If you cancelled it yourself, catch that around the `await` (`except asyncio.CancelledError: "
      "pass`), or wait for it with `await asyncio.wait({task})`."),

@@ -18,6 +18,7 @@ import looptime
 
 from grader import expect, messages
 from grader.failure import CheckFailed
+from grader.learner import describe_call, known_advice
 from grader.probes import Probe
 
 # One after another: 1 + 2 + 0.5 = 3.5 s. All at once: 2 s, the longest.
@@ -110,9 +111,18 @@ def virtual_time(clock):
 
 def call_plain(learner, name, *args):
     """Call a plain (def) function of yours; an error becomes a message naming your line."""
+    text = describe_call(name, args)
     try:
-        return learner.function(name)(*args)
-    except CheckFailed:  # your file could not be loaded: that message says why
+        got = learner.function(name)(*args)
+        if inspect.iscoroutine(got):
+            got.close()
+            raise CheckFailed(
+                f"Called {text}. It returned a coroutine object: {name} is `async def`, so calling it from plain "
+                "code runs nothing of it.",
+                f"Make it a plain `def {name}(...)`; where it needs async code, run that with `asyncio.run(...)`.",
+            )
+        return got
+    except CheckFailed:  # your file could not be loaded, or the message above
         raise
     except Exception as error:  # noqa: BLE001  (your code may raise anything: it is reported)
         mine = [
@@ -135,9 +145,7 @@ def call_plain(learner, name, *args):
             if mine
             else ""
         )
-        raise CheckFailed(
-            f"Called {name}. It raised {type(error).__name__}: {error}{at}."
-        ) from None
+        raise CheckFailed(f"Called {text}. It raised {type(error).__name__}: {error}{at}.", known_advice(error)) from None
 
 
 def test_sync_version_calls_fetch_once_per_item(learner):
