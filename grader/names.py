@@ -51,6 +51,9 @@ def suggestion(wanted: str, exercises: list[Exercise]) -> str:
     for exercise in exercises:
         for key in (exercise.name, _topic(exercise), exercise.module):
             by_key.setdefault(key, exercise)
+    by_word = [e for e in exercises if wanted in _topic(e).split("_")]  # "sync": 14_sync_vs_async
+    if by_word:
+        return f" Did you mean {' or '.join(f'{e.name} ({e.number})' for e in by_word)}?"
     close = difflib.get_close_matches(wanted, list(by_key), n=1, cutoff=0.6)
     if close:
         exercise = by_key[close[0]]

@@ -42,6 +42,11 @@ def test_a_near_miss_gets_a_suggestion():
         resolve("event_lop", KIT)
 
 
+def test_a_word_of_a_topic_names_its_exercises():
+    with pytest.raises(UnknownExercise, match=r"no exercise called 'more'\. Did you mean 10_gather_more \(10\)\?"):
+        resolve("more", KIT)
+
+
 def test_a_far_miss_gets_the_range_of_numbers():
     with pytest.raises(UnknownExercise, match=r"numbered 01 to 11; `awaitlings list`"):
         resolve("42", KIT)
