@@ -239,7 +239,7 @@ class Call:
         run, exercise = self.run, self.learner.exercise
         unawaited = {id(p): p.never_awaited() for p in self.probes}  # also closes them: no warning later
         if run.not_awaitable is not None:
-            raise CheckFailed(messages.NOT_ASYNC.format(function=self.function, got=short(run.not_awaitable)))
+            raise CheckFailed(messages.NOT_ASYNC.format(function=self.function, got=_returned(run.not_awaitable)))
         named = type_name(run.value)
         if run.finished and run.error is None and (inspect.isawaitable(run.value) or named in ("coroutine", *FUTURE_TYPES)):
             kind = (
@@ -354,6 +354,13 @@ def known_advice(error: BaseException) -> str | None:
     """The next step for an everyday mistake behind ``error`` (its first leaf, in a group)."""
     inner = first_leaf(error)
     return next((a for kind, fragment, a in messages.KNOWN_ERRORS if isinstance(inner, kind) and fragment in str(inner)), None)
+
+
+def _returned(value: Any) -> str:
+    """What a plain function returned, in words when it is coroutine objects (their reprs say little)."""
+    if isinstance(value, (list, tuple)) and value and all(inspect.iscoroutine(v) for v in value):
+        return f"a {type(value).__name__} of {len(value)} coroutine objects, none of them awaited (so none ran)"
+    return short(value)
 
 
 def _coroutine_name(coroutine: Any) -> str:

@@ -69,3 +69,16 @@ def test_each_item_once_is_not_fooled_by_a_lookalike_item():
         each_item_once(call, fetch, ["a", "b"])
     fetch.calls[1] = "b"
     each_item_once(call, fetch, ["b", "a"])
+
+
+def test_a_plain_def_returning_coroutines_is_told_so_in_words():
+    from grader.learner import _returned
+
+    async def fetch(item):
+        return item
+
+    made = [fetch(1), fetch(2)]
+    assert _returned(made) == "a list of 2 coroutine objects, none of them awaited (so none ran)"
+    for coroutine in made:
+        coroutine.close()
+    assert _returned([1, 2]) == "[1, 2]"
