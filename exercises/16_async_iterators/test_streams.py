@@ -193,9 +193,13 @@ def test_stream_items_fetches_a_page_only_when_needed(learner):
     if "fetch_page(2) called" in texts and texts.index(
         "fetch_page(2) called"
     ) < texts.index("consumer got 'cat'"):
+        early = "consumer got 'ant'" in texts and texts.index("consumer got 'ant'") < texts.index("fetch_page(2) called")
         raise CheckFailed(
             f"Called {call.text} and took its items one at a time. It fetched page 2 before the "
             "consumer had taken page 1's last item, 'cat': it is not streaming.",
+            "Page 1's items were handed out, but page 2 was asked for while they were: don't start the next "
+            "fetch early (in a task, or before the `for`); `await fetch_page(number + 1)` only after "
+            "`for item in page: yield item` is done." if early else
             "Yield each item as soon as its page is there; fetch the next page only after "
             "`for item in page: yield item` is done. Don't collect the items in a list first.",
             str(log),

@@ -1,5 +1,6 @@
 # expect-fail: test_stream_items_streams_page_by_page: called fetch_page(2) when the consumer had taken 1 of the 3 items of page 1: it read ahead
 # expect-pass: test_stream_items_yields_every_item_in_order
+# visible-fail: test_stream_items_fetches_a_page_only_when_needed: don't start the next fetch early
 # Prefetches the next page in a task while the consumer takes the current one.
 import asyncio
 import contextlib
