@@ -7,11 +7,14 @@ to a worker thread (each aiofiles open, read, write and close) takes 1 s of loop
 """
 
 import asyncio
+import contextlib
 import gc
+import os
 import random
 import re
 import tracemalloc
 import warnings
+from pathlib import Path
 
 from grader.failure import CheckFailed
 
@@ -53,6 +56,7 @@ def run(learner, name, *args, slow_disk=False, trace_memory=False, left_open=Non
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always", ResourceWarning)
                 value = await function(*args)
+                left_open.extend(still_open(args))  # a file object a worker thread still holds
                 gc.collect()  # a file object nobody holds any more is closed now, with the warning
             for warning in caught:
                 found = re.search(r"unclosed file .*name='([^']+)'", str(warning.message))
@@ -69,6 +73,19 @@ def run(learner, name, *args, slow_disk=False, trace_memory=False, left_open=Non
     if error is not None and "coroutine" in str(error):
         raise CheckFailed(f"Called {call.text}. It raised {type(error).__name__}: {error} at {call.where(error)}.", AWAIT)
     return call, peak[0]
+
+
+def still_open(args):
+    """The names of files in the folders of ``args``' paths that this process holds open now."""
+    paths = [a for arg in args for a in (arg if isinstance(arg, (list, dict)) else [arg]) if isinstance(a, Path)]
+    folders = {str(path.parent) + "/" for path in paths}
+    names = []
+    for fd in os.listdir("/proc/self/fd") if os.path.isdir("/proc/self/fd") else []:
+        with contextlib.suppress(OSError):
+            target = os.readlink(f"/proc/self/fd/{fd}")
+            if any(target.startswith(folder) for folder in folders):
+                names.append(target.rsplit("/", 1)[-1])
+    return names
 
 
 AWAIT = "A forgotten await: every method of an aiofiles file is a coroutine. `text = await f.read()`, `await f.write(text)`."
@@ -120,7 +137,15 @@ def test_read_all_reads_files_together(learner, tmp_path):
     one, _ = run(learner, "read_all", paths[:1], slow_disk=True)
     one.result()
     check(
-        one.loop_time > 0 and abs(three.loop_time - one.loop_time) < 1e-6,
+        one.loop_time > 0,
+        one,
+        "it return at 0 s of loop time, before any file was written (opening, writing and closing take 1 s each on "
+        "this disk): it did not wait for its writes",
+        "it returns once the file is written and closed",
+        "Await the writes (asyncio.gather waits for every coroutine or task you hand it).",
+    )
+    check(
+        abs(three.loop_time - one.loop_time) < 1e-6,
         three,
         f"{three.loop_time:g} s of loop time for 3 files and {one.loop_time:g} s for 1 "
         "(opening, reading and closing a file take 1 s each on this disk)",
@@ -174,8 +199,9 @@ def test_copy_matching_streams_a_large_file(learner, tmp_path):
     check(
         not broken,
         call,
-        f"errors.log holding {len(got)} lines, and {len(broken)} of the 200 lines of big.log (each about 20,000 "
-        f"characters, each with ERROR) not among them as they are, the first line {broken[0] + 1 if broken else 0}",
+        f"errors.log holding {len(got)} line{'s' if len(got) != 1 else ''}: {len(broken)} of the 200 lines of big.log "
+        f"(each about 20,000 characters, each with ERROR) not copied whole, the first of them line "
+        f"{broken[0] + 1 if broken else 0}",
         "every matching line copied whole",
         "Go through the file with `async for line in f:`: it gives whole lines. A chunk of `read(n)` ends "
         "wherever n characters end, cutting a line in two.",
@@ -212,7 +238,15 @@ def test_write_all_writes_files_together(learner, tmp_path):
     one, _ = run(learner, "write_all", {first: texts[first]}, slow_disk=True)
     one.result()
     check(
-        one.loop_time > 0 and abs(three.loop_time - one.loop_time) < 1e-6,
+        one.loop_time > 0,
+        one,
+        "it return at 0 s of loop time, before any file was written (opening, writing and closing take 1 s each on "
+        "this disk): it did not wait for its writes",
+        "it returns once the file is written and closed",
+        "Await the writes (asyncio.gather waits for every coroutine or task you hand it).",
+    )
+    check(
+        abs(three.loop_time - one.loop_time) < 1e-6,
         three,
         f"{three.loop_time:g} s of loop time for 3 files and {one.loop_time:g} s for 1 "
         "(opening, writing and closing a file take 1 s each on this disk)",
@@ -238,11 +272,12 @@ def test_files_are_closed_when_done(learner, tmp_path):
         left_open = []
         call, _ = run(learner, name, *args, left_open=left_open)
         call.result()
+        names = sorted(set(left_open))
         check(
-            not left_open,
+            not names,
             call,
-            f"{', '.join(sorted(set(left_open)))} never closed: Python closed {'it' if len(left_open) == 1 else 'them'} for you "
-            "when it threw the file object away (an 'unclosed file' ResourceWarning), whenever that happens to be",
+            f"{', '.join(names)} never closed: still open when it returned, Python closes {'it' if len(names) == 1 else 'them'} "
+            "only when it throws the file object away (an 'unclosed file' ResourceWarning), whenever that happens to be",
             "every file it opens closed before it returns (until then a file holds a file descriptor, and what was "
             "written may still sit in its buffer)",
             advice,

@@ -1,6 +1,6 @@
 # expect-fail: test_copy_matching_streams_a_large_file: matching line(s) missing
 # expect-pass: test_read_all_reads_files_together
-# visible-fail: test_copy_matching_streams_a_large_file: not among them as they are
+# visible-fail: test_copy_matching_streams_a_large_file: not copied whole
 import asyncio
 
 import aiofiles
