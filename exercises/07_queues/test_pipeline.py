@@ -24,9 +24,9 @@ TASK_DONE = (
     "also runs when process fails)."
 )
 EARLY_STOP = (
-    "An empty queue does not mean the work is done: the producers may still be fetching. Stop the "
-    "consumers only when no more items can come: a sentinel per consumer put after every producer has "
-    "finished, or `await queue.join()` after the producers and then cancel them."
+    "Stop the consumers only when no more items can come (an empty queue may just mean the producers are "
+    "still fetching): a sentinel per consumer put after every producer has finished, or `await queue.join()` "
+    "after the producers and then cancel them."
 )
 
 
@@ -134,7 +134,8 @@ def check_done(call, process, wanted):
             f"Called {call.text}. It returned at {call.loop_time:g} s while {plural(len(call.left_running), 'task')} "
             f"it started {'was' if len(call.left_running) == 1 else 'were'} still running ({names})"
             + (": cancelled, but never awaited, so not stopped yet." if all_cancelled else "."),
-            "Await every consumer task before you return (gather them, or use a TaskGroup). If you cancel them, "
+            "Await every task you start before you return (gather them, or use a TaskGroup): the producers first "
+            "(queue.join() returns at once while nothing has been put yet), then the consumers. If you cancel them, "
             "await them after: `await asyncio.gather(*consumers, return_exceptions=True)`.",
         )
     if len(finished) < len(wanted):

@@ -12,6 +12,7 @@ Time is *virtual* loop time: a page that "takes 1 s" costs no real time, and
 
 import asyncio
 import contextlib
+import traceback
 
 import aiohttp
 from aiohttp import web
@@ -382,11 +383,15 @@ def test_fetch_pages_times_out_each_page_on_its_own(learner):
     server = CountingServer(delays={"fast": 1.0, "slow": 60.0})
     call, seen = call_fetch_pages(learner, server, ["fast", "slow"], None, 2)
     error = call.run.error
+    in_fetch_page = error is not None and any(
+        frame.name == "fetch_page" and frame.filename in learner.files for frame in traceback.extract_tb(error.__traceback__))
     check(
         not isinstance(error, asyncio.TimeoutError),
         call,
         f"it raise {type(error).__name__} after {seen.get('took', 0):g} s: the fast page's result was lost with it",
         "[{'url': .../fast, 'status': 200, ...}, {'url': .../slow, 'error': <the TimeoutError>}]",
+        "Each request has its own time limit, but nothing in fetch_page caught its TimeoutError, so it ended the "
+        "whole batch. " + CATCH_BOTH if in_fetch_page else
         "The timeout is per request: a time limit around the whole batch cancels every page at once. "
         + PER_REQUEST_TIMEOUT + " " + CATCH_BOTH,
     )
