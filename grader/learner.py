@@ -252,11 +252,13 @@ class Call:
             raise CheckFailed(text + (f" ({'; '.join(lost)})." if lost else "."), messages.RETURNED_AWAITABLE_ADVICE)
         if run.blocking:
             first = run.blocking[0]
-            key = next((k for k in messages.BLOCKING_ADVICE if first.what.startswith(k)), "default")
             where = str(first.where) if first.where else exercise.filename
+            what, key = first.what, next((k for k in messages.BLOCKING_ADVICE if first.what.startswith(k)), "default")
+            if what == "lock.acquire" and ".result(" in where:  # a concurrent.futures future's result() waits on a lock
+                what, key = "a future's .result() (it waits on a lock)", "future.result"
             marks = tuple(Mark(b.at, f"{b.what} at {b.where or exercise.filename}") for b in run.blocking[:3])
             raise CheckFailed(
-                messages.BLOCKING_CALL.format(call=self.text, what=first.what, where=where),
+                messages.BLOCKING_CALL.format(call=self.text, what=what, where=where),
                 messages.BLOCKING_ADVICE[key],
                 self.schedule(marks=marks),
             )

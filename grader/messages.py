@@ -71,6 +71,8 @@ BLOCKING_ADVICE = {
     "time.sleep": "Use `await asyncio.sleep(...)`, which pauses only this coroutine.",
     "requests": "Use an async HTTP client (aiohttp), or run the call in a thread with asyncio.to_thread.",
     "io.": "Read and write files with aiofiles (`async with aiofiles.open(...)`), or in a thread with asyncio.to_thread.",
+    "future.result": "A concurrent.futures future's .result() waits in the loop's own thread: "
+    "`await asyncio.wrap_future(future)` waits without blocking it.",
     "default": "Use the async equivalent, or move the call to a thread with `await asyncio.to_thread(...)`.",
 }
 LOOP_HELD = (
