@@ -332,9 +332,10 @@ def _play(loop: asyncio.AbstractEventLoop, judge: Judge, run: dict, scenario: Ca
         judge.answer = loop.create_future()
         try:
             outcome = await judge.answer
-        except asyncio.CancelledError:  # the scenario cancelled the call: so is the learner's run
+        except asyncio.CancelledError as cancel:  # the scenario cancelled the call: so is the learner's run
             if not judge.done.done():
-                judge.outbox.append({"op": "cancel_run"})
+                message = cancel.args[0] if cancel.args and type(cancel.args[0]) is str else None
+                judge.outbox.append({"op": "cancel_run", "msg": message})
                 await judge.done
             outcome = judge.outcome
             if isinstance(outcome.error, asyncio.CancelledError):

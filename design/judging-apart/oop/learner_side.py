@@ -19,6 +19,7 @@ import os
 import selectors
 import socket
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any, Callable
 
@@ -39,7 +40,9 @@ class Link:
         self.codec = wire.LearnerCodec(set(), self.make_proxy)
         self.waiting: dict[int, asyncio.Future] = {}
         self.jobs: set[asyncio.Future] = set()  # executor jobs in flight
-        self.handed: list[tuple[str, Any]] = []  # (proxy name, coroutine) for the unawaited count
+        self.made: Counter[str] = Counter()  # calls of each proxy made, and begun: the unawaited count
+        self.begun: Counter[str] = Counter()
+        self.pending: list[bytes] = []  # messages of this loop step, sent together when it ends
         self.run: dict | None = None  # the judge's "run" message
         self._ids = 0
         self.recorder: Any = None  # grader.blocking.Recorder, once the guards are on
@@ -53,8 +56,20 @@ class Link:
         self.loop_errors: list[str] = []
         self.unretrieved: list[BaseException] = []
 
+    def post(self, message: dict) -> None:
+        """Send ``message`` when this loop step ends (``flush``): the calls one step makes reach the
+        judge together, so its probes start them in one step, as in one process."""
+        self.pending.append(wire.pack(message))
+
     def send(self, message: dict) -> None:
-        _socket.socket.sendall(self.sock, wire.pack(message))  # past blockbuster: the harness's own link
+        self.post(message)
+        self.flush()
+
+    def flush(self) -> None:
+        """Send what was posted, in order."""
+        if self.pending:
+            data, self.pending = b"".join(self.pending), []
+            _socket.socket.sendall(self.sock, data)  # past blockbuster: the harness's own link
 
     def receive(self) -> None:
         """Read what the socket holds (it is readable); act on each complete judge frame."""
@@ -78,7 +93,7 @@ class Link:
         elif op["op"] == "run":
             self.run = op
         elif op["op"] == "cancel_run" and self.main_task is not None:
-            self.main_task.cancel()
+            self.main_task.cancel(op.get("msg"))
         elif op["op"] == "end" and self.ending is not None and not self.ending.done():
             self.end = op
             self.ending.set_result(None)
@@ -92,24 +107,25 @@ class Link:
         link = self
 
         def proxy(*args: Any) -> Any:
-            coroutine = link.call(number, args)
+            coroutine = link.call(number, name, args)
             coroutine.__qualname__ = f"{name}({', '.join(map(wire.short, args))})"
-            link.handed.append((name, coroutine))
+            link.made[name] += 1
             return coroutine
 
         proxy.__name__ = proxy.__qualname__ = name
         return proxy
 
-    async def call(self, number: int, args: tuple) -> Any:
+    async def call(self, number: int, name: str, args: tuple) -> Any:
         self._ids += 1
+        self.begun[name] += 1
         ident, future = self._ids, self.loop.create_future()
         self.waiting[ident] = future
-        self.send({"op": "call", "id": ident, "proxy": number, "args": self.codec.encode(list(args))})
+        self.post({"op": "call", "id": ident, "proxy": number, "args": self.codec.encode(list(args))})
         try:
             return await future
         except asyncio.CancelledError:
             if self.waiting.pop(ident, None) is not None:
-                self.send({"op": "cancel", "id": ident})
+                self.post({"op": "cancel", "id": ident})
             raise
 
     async def main(self, function: Callable[..., Any], args: list, kwargs: dict) -> None:
@@ -171,8 +187,7 @@ class Link:
     def report(self, op: str, report: dict[str, Any]) -> None:
         """Send ``done`` or ``ended``: ``report``, the calls never awaited and what this process's
         guards saw so far."""
-        unawaited = [name for name, c in self.handed if inspect.getcoroutinestate(c) == inspect.CORO_CREATED]
-        report["unawaited"] = {name: unawaited.count(name) for name in set(unawaited)}
+        report["unawaited"] = dict(self.made - self.begun)  # as a Probe counts: made, never begun
         report.update(self.findings())
         message = {"op": op, **report}
         if len(wire.pack(message)) > wire.MAX_FRAME:
@@ -224,6 +239,7 @@ class IdleSelector(selectors.DefaultSelector):
     link: Link
 
     def select(self, timeout: float | None = None) -> list:
+        self.link.flush()  # the loop step is over
         ready = super().select(0)
         if ready or timeout is not None and timeout < self.link.loop._clock_resolution:
             return ready  # a timer within the clock's resolution runs right after this select

@@ -11,6 +11,7 @@ time, a hang, the backstop) stays the judge's. The harness's usual verdicts then
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +73,11 @@ class RemoteLearner:
     def is_async_def(self, name: str) -> bool:
         return self._kind(name) == "coroutine function"
 
+    def function(self, name: str) -> Callable[..., Any]:
+        """A stand-in for the learner's ``name``, of its kind (``inspect`` tells an ``async def``,
+        an async generator function or a plain one as it would the real one); it runs nothing."""
+        return _stand_in(self._kind(name), name)
+
     def coroutine_function(self, name: str, advice: str | None = None) -> None:
         kind = self._kind(name)
         if kind == "async generator function":
@@ -115,6 +121,23 @@ class RemoteLearner:
         call = RemoteCall(name, text, as_run(outcome), self, list(probes), outcome)
         call.fail_on_harness_findings(limit, budget, hang_causes)
         return call
+
+
+def _stand_in(kind: str, name: str) -> Callable[..., Any]:
+    """A function of the kind ``kind`` that refuses to be called: the learner's runs in its own process."""
+    refusal = f"{name} runs in the learner's process: use run or run_scenario"
+    if kind == "async generator function":
+        async def stand_in(*args: Any, **kwargs: Any) -> Any:
+            raise TypeError(refusal)
+            yield
+    elif kind == "coroutine function":
+        async def stand_in(*args: Any, **kwargs: Any) -> Any:
+            raise TypeError(refusal)
+    else:
+        def stand_in(*args: Any, **kwargs: Any) -> Any:
+            raise TypeError(refusal)
+    stand_in.__name__ = stand_in.__qualname__ = name
+    return stand_in
 
 
 def _count_unawaited(probe: Any, count: int) -> None:

@@ -15,7 +15,7 @@ import math
 import reprlib
 import struct
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 MAX_FRAME = 1 << 20  # bytes in one frame from the learner
@@ -44,10 +44,16 @@ class ProtocolError(Exception):
 
 @dataclass(frozen=True)
 class Opaque:
-    """A learner object the judge only sees described: its type's name and a short repr."""
+    """A learner object the judge only sees described: its type's name and a short repr (and a
+    coroutine's ``__qualname__``, which the kit reads to name it: ``fetch('a')``)."""
 
     type_name: str
     text: str
+    qualname: str | None = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.qualname is not None:
+            object.__setattr__(self, "__qualname__", self.qualname)
 
     def __repr__(self) -> str:
         return self.text
@@ -187,8 +193,8 @@ class Codec:
         if tag == "bytes":
             return base64.b64decode(_str(body), validate=True)
         if tag == "opaque":
-            type_name, text = _list(body)
-            return Opaque(_str(type_name)[:200], _str(text)[:MAX_TEXT])
+            type_name, text, *qualname = _list(body)
+            return Opaque(_str(type_name)[:200], _str(text)[:MAX_TEXT], *(_str(q)[:200] for q in qualname[:1]))
         if tag == "exc":
             return self.decode_error(body, depth)
         return self.decode_other(tag, body, depth)
@@ -257,6 +263,16 @@ class JudgeCodec(Codec):
         number = next(n for n, p in enumerate(self.proxies) if p is value)
         return {"proxy": [number, str(getattr(value, "name", None) or getattr(value, "__name__", "function"))]}
 
+    def _chain(self, error: BaseException, body: dict, depth: int) -> None:
+        """Link a learner exception to its ``__cause__`` and ``__context__``, as raised there."""
+        for key in ("cause", "context"):
+            if key in body:
+                linked = self._decode(body[key], depth + 1)
+                if not isinstance(linked, BaseException):
+                    raise ProtocolError(f"a {key} that is not an exception")
+                setattr(error, f"__{key}__", linked)
+        error.__suppress_context__ = body.get("suppress") is True
+
     def decode_error(self, body: dict, depth: int) -> BaseException:
         if type(body) is not dict:
             raise ProtocolError("a malformed exception")
@@ -268,6 +284,7 @@ class JudgeCodec(Codec):
             error = self.build_error(body, depth) or RemoteError(
                 _str(body["type"])[:200], _str(body["base"]), _str(body["text"])[:MAX_TEXT]
             )
+            self._chain(error, body, depth)
         frames = [(int(n), _str(f)[:200], _str(t)[:500]) for n, f, t in _list(body.get("frames", []))[-MAX_FRAMES:]]
         self.frames[id(error)] = (error, frames)
         if body.get("raised_here") is True:
@@ -298,6 +315,11 @@ class LearnerCodec(Codec):
         frames = [[f.lineno, f.name, (f.line or "").strip()] for f in stack if f.filename in self.files]
         ref = next((n for n, e in self._errors.items() if e is error), None)
         body = {"ref": ref} if ref is not None else self.describe_error(error, depth)
+        if ref is None and depth + 1 < MAX_DEPTH:  # its cause and context (raise ... from ...)
+            for key, linked in (("cause", error.__cause__), ("context", error.__context__)):
+                if linked is not None:
+                    body[key] = self.encode(linked, depth + 1)
+            body["suppress"] = error.__suppress_context__
         raised_here = bool(stack) and stack[-1].filename in self.files  # by the learner's own line
         return {"exc": {**body, "frames": frames[-MAX_FRAMES:], "raised_here": raised_here}}
 
@@ -306,6 +328,8 @@ class LearnerCodec(Codec):
             name = str(type(value).__name__)[:200]
         except Exception:
             name = "object"
+        if asyncio.iscoroutine(value) and type(getattr(value, "__qualname__", None)) is str:
+            return {"opaque": [name, short(value), value.__qualname__]}
         return {"opaque": [name, short(value)]}
 
     def decode_error(self, body: dict, depth: int) -> BaseException:

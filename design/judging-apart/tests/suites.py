@@ -21,9 +21,11 @@ def check_functions(checks: Path):
         if not marks:
             yield name, function, {}
             continue
-        (argname, values), ids = marks[0].args, marks[0].kwargs.get("ids", [])
+        (argnames, values), ids = marks[0].args, marks[0].kwargs.get("ids", [])
+        argnames = [a.strip() for a in argnames.split(",")] if isinstance(argnames, str) else list(argnames)
         for index, value in enumerate(values):
-            yield f"{name}[{ids[index] if ids else value}]", function, {argname: value}
+            params = dict(zip(argnames, value)) if len(argnames) > 1 else {argnames[0]: value}
+            yield f"{name}[{ids[index] if ids else value}]", function, params
 
 
 def outcomes(learner, checks: Path) -> dict[str, tuple[str, str]]:

@@ -79,6 +79,18 @@ def test_concurrent_fetches_take_the_slowest(learner, body):
     assert kinds(fetch)[-3:] == [("finish", item, 1.0) for item in "abc"]
 
 
+def test_the_calls_of_one_loop_step_start_together(learner):
+    """Three zero-time calls gathered: each starts before the first ends, as in one process."""
+    path = learner("""
+        async def fetch_all(fetch, items):
+            return await asyncio.gather(*(fetch(item) for item in items))
+    """)
+    fetch = Probe(delay=0.0)
+    run = run_remote(path, "fetch_all", (fetch, ["a", "b", "c"]))
+    assert run.value == ["result of a", "result of b", "result of c"]
+    assert [e.kind for e in fetch.events] == ["start"] * 3 + ["finish"] * 3
+
+
 def test_the_learners_own_sleeps_take_virtual_time(learner):
     path = learner("""
         async def nap():

@@ -35,6 +35,36 @@ def test_the_judges_exceptions_keep_their_identity_inside_the_learners_groups():
     assert type(back.exceptions[1]) is ValueError and str(back) == "two (2 sub-exceptions)"
 
 
+def test_a_learner_exception_keeps_its_cause_and_context():
+    """``raise RuntimeError(...) from None`` in ``except* Exception``: its context still holds the judge's error."""
+    judge, learner = wire.JudgeCodec({}), wire.LearnerCodec(set(), lambda number, name: None)
+    error = KeyError("k")
+    there = learner.decode(json.loads(json.dumps(judge.encode(error))))
+    try:
+        try:
+            raise ExceptionGroup("one", [there])
+        except* KeyError:
+            raise RuntimeError("wrapped") from None
+    except RuntimeError as wrapped:
+        back = judge.decode(json.loads(json.dumps(learner.encode(wrapped))))
+    assert type(back) is RuntimeError and back.__cause__ is None and back.__suppress_context__
+    assert type(back.__context__) is ExceptionGroup and back.__context__.exceptions[0] is error
+    with pytest.raises(wire.ProtocolError):
+        judge.decode({"exc": {"type": "ValueError", "base": "ValueError", "text": "", "args": [], "cause": 1}})
+
+
+def test_a_returned_coroutine_keeps_its_name():
+    """The kit names a coroutine by its ``__qualname__``: ``fetch('a')`` for a proxy's call."""
+    async def fetch():
+        pass
+
+    coroutine = fetch()
+    coroutine.__qualname__ = "fetch('a')"
+    back = wire.JudgeCodec({}).decode(wire.LearnerCodec(set(), lambda number, name: None).encode(coroutine))
+    coroutine.close()
+    assert back.type_name == "coroutine" and back.__qualname__ == "fetch('a')"
+
+
 def test_a_judge_exception_of_a_check_defined_type_keeps_its_builtin_base_on_the_learner_side():
     class Refused(ConnectionError):
         pass
