@@ -1,10 +1,13 @@
 """A hidden check suite of the kit's, run by hand against one learner (the kit's Learner or a RemoteLearner)."""
 
 import importlib.util
+import shutil
 import sys
 from pathlib import Path
 
 from grader.failure import CheckFailed
+
+KIT = Path(__file__).resolve().parents[3]
 
 
 def check_functions(checks: Path):
@@ -39,3 +42,20 @@ def outcomes(learner, checks: Path) -> dict[str, tuple[str, str]]:
         else:
             found[name] = ("passed", "")
     return found
+
+
+def submissions(exercise) -> list[Path]:
+    """The reference solution of ``exercise``, then its known submissions."""
+    return [KIT / "solutions" / exercise.name / exercise.filename,
+            *sorted((KIT / "tests" / "submissions" / exercise.name).glob("*.py"))]
+
+
+def both_ways(path: Path, tmp_path: Path, exercise, checks: Path, server) -> tuple[dict, dict]:
+    """The outcomes of ``checks`` on the submission at ``path``, in one process and judged apart."""
+    from grader.learner import Learner
+    from oop.remote_learner import RemoteLearner
+
+    folder = tmp_path / exercise.name
+    folder.mkdir()
+    shutil.copy(path, folder / exercise.filename)
+    return outcomes(Learner(exercise, folder, {}), checks), outcomes(RemoteLearner(exercise, folder, server), checks)

@@ -6,22 +6,15 @@ answers with a stand-in of the learner function's kind.
 
 Not judged apart yet: crunch's two checks (``NEEDS_PLAIN_CALLABLES``)."""
 
-import shutil
-from pathlib import Path
-
 import pytest
 
 from grader import catalog
-from grader.learner import Learner
 from oop.forkserver import ForkServer
-from oop.remote_learner import RemoteLearner
-from suites import outcomes
+from suites import KIT, both_ways, submissions
 
-KIT = Path(__file__).resolve().parents[3]
 EXERCISE = catalog.find("02_event_loop")
 CHECKS = KIT / "checks" / EXERCISE.name / "test_interleave_checks.py"
-SUBMISSIONS = [KIT / "solutions" / EXERCISE.name / EXERCISE.filename,
-               *sorted((KIT / "tests" / "submissions" / EXERCISE.name).glob("*.py"))]
+SUBMISSIONS = submissions(EXERCISE)
 
 # crunch(process, items) gets a plain function: process(item) computes, returns item * item, and its first
 # call starts a heartbeat task on the learner's own loop, whose ticks show whether crunch lets the loop
@@ -45,11 +38,7 @@ def server():
 
 @pytest.mark.parametrize("path", SUBMISSIONS, ids=["solution", *(p.stem for p in SUBMISSIONS[1:])])
 def test_the_suite_judged_apart_says_what_it_says_in_one_process(path, tmp_path, server):
-    folder = tmp_path / EXERCISE.name
-    folder.mkdir()
-    shutil.copy(path, folder / EXERCISE.filename)
-    here = outcomes(Learner(EXERCISE, folder, {}), CHECKS)
-    apart = outcomes(RemoteLearner(EXERCISE, folder, server), CHECKS)
+    here, apart = both_ways(path, tmp_path, EXERCISE, CHECKS, server)
     assert len(here) == 8
     differ = {name for name in here if apart[name] != here[name]}
     assert differ == (set() if path.stem in PROCESS_NEVER_CALLED else NEEDS_PLAIN_CALLABLES)

@@ -8,22 +8,16 @@ Not judged apart yet: the five upload checks (``NEEDS_OBJECT_PROXIES``) and one 
 (``NEEDS_LEARNER_TASKS``). Compared up to the order of words: ``ORDER_BY_CHANCE``."""
 
 import re
-import shutil
-from pathlib import Path
 
 import pytest
 
 from grader import catalog
-from grader.learner import Learner
 from oop.forkserver import ForkServer
-from oop.remote_learner import RemoteLearner
-from suites import outcomes
+from suites import KIT, both_ways, submissions
 
-KIT = Path(__file__).resolve().parents[3]
 EXERCISE = catalog.find("13_error_handling")
 CHECKS = KIT / "checks" / EXERCISE.name / "test_errors_checks.py"
-SUBMISSIONS = [KIT / "solutions" / EXERCISE.name / EXERCISE.filename,
-               *sorted((KIT / "tests" / "submissions" / EXERCISE.name).glob("*.py"))]
+SUBMISSIONS = submissions(EXERCISE)
 
 # upload(connect, items) gets connect(), whose result is a Connection: an object with async send(item)
 # and close(). The wire carries builtin values, callables and exceptions only, so the judge cannot
@@ -61,11 +55,7 @@ def agree(here: tuple[str, str], apart: tuple[str, str], by_chance: bool) -> boo
 
 @pytest.mark.parametrize("path", SUBMISSIONS, ids=["solution", *(p.stem for p in SUBMISSIONS[1:])])
 def test_the_suite_judged_apart_says_what_it_says_in_one_process(path, tmp_path, server):
-    folder = tmp_path / EXERCISE.name
-    folder.mkdir()
-    shutil.copy(path, folder / EXERCISE.filename)
-    here = outcomes(Learner(EXERCISE, folder, {}), CHECKS)
-    apart = outcomes(RemoteLearner(EXERCISE, folder, server), CHECKS)
+    here, apart = both_ways(path, tmp_path, EXERCISE, CHECKS, server)
     assert len(here) == 12
     differ = {name for name in here if not agree(here[name], apart[name], path.stem in ORDER_BY_CHANCE)}
     assert differ == NEEDS_OBJECT_PROXIES | {check for stem, check in NEEDS_LEARNER_TASKS if stem == path.stem}
