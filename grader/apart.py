@@ -33,6 +33,7 @@ INTERNAL_ERROR = 3
 OVERTIME = 124  # a fork still alive when its checks' time limits were all spent: killed
 EXIT_GRACE = 5.0  # seconds a fork may take to end once its checks are done
 PR_SET_DUMPABLE = 4
+PR_SET_CHILD_SUBREAPER = 36
 LIMITS = tuple(getattr(resource, name) for name in dir(resource) if name.startswith("RLIMIT_"))
 
 
@@ -82,6 +83,7 @@ def _forked(items: list[pytest.Item], in_fork: Callable[[], None], seconds: floa
         os.close(said_done)
         try:
             _dumpable(True)  # the learner's process is the learner's to inspect (faulthandler, /proc/self)
+            _prctl(PR_SET_CHILD_SUBREAPER, 1)  # orphans of learner processes come here, to be reaped between checks
             signal.signal(signal.SIGINT, signal.default_int_handler)
             if faults:
                 faulthandler.enable()
@@ -144,8 +146,12 @@ def _restored(limits: dict[int, tuple[int, int]]) -> bool:
 def _dumpable(allowed: bool) -> None:
     """Linux's PR_SET_DUMPABLE: whether processes of the same user may ptrace this one or read
     /proc/<pid>/mem (without CAP_SYS_PTRACE, which the jail drops)."""
+    _prctl(PR_SET_DUMPABLE, int(allowed))
+
+
+def _prctl(option: int, value: int) -> None:
     if sys.platform.startswith("linux"):
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, int(allowed), 0, 0, 0)
+        ctypes.CDLL(None, use_errno=True).prctl(option, value, 0, 0, 0)
 
 
 def signal_of(returncode: int) -> signal.Signals | int | None:

@@ -64,6 +64,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "points(n): a graded check worth n points")
+    config.addinivalue_line("markers", "judged_apart: the learner's code runs in a process of its own, never in the check's")
     config.addinivalue_line("filterwarnings", "ignore:coroutine .* was never awaited:RuntimeWarning")
     # looptime 0.9 asks for the event loop the deprecated way on 3.12+: its noise, not the learner's
     config.addinivalue_line("filterwarnings", "ignore:There is no current event loop:DeprecationWarning:looptime")
@@ -134,11 +135,16 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 @pytest.fixture
 def learner(request: pytest.FixtureRequest):
-    """The learner's side of this test's exercise (named by the test file's folder)."""
+    """The learner's side of this test's exercise (named by the test file's folder); for a check
+    marked ``judged_apart``, one whose code runs in a learner process (``grader.remote``)."""
     from grader.learner import Learner
 
     folder = Path(request.path).parent
     exercise = _exercise(request.config.rootpath / "exercises" / folder.name)
+    if request.node.get_closest_marker("judged_apart") is not None:
+        from grader.remote.learner import RemoteLearner, fork_server
+
+        return RemoteLearner(exercise, request.config.stash[_submission_key] / folder.name, fork_server())
     return Learner(exercise, request.config.stash[_submission_key] / folder.name, request.config.stash[_modules_key],
                    after_run=_after_run)
 
@@ -177,21 +183,55 @@ def _remove_check_sources(session: pytest.Session) -> None:
         shutil.rmtree(path.parent / "__pycache__", ignore_errors=True)
 
 
-def _end_leftover_processes() -> None:
+def _end_leftover_processes(spare: frozenset[int] = frozenset()) -> None:
     """In a grading jail the session is the PID namespace's first process: whatever else still
-    runs there (but the exercise's fork, when called in it) was started by the learner's code
-    (a fork, a pool left open). End and reap it after each check, and after each exercise."""
+    runs there (but the exercise's fork, when called in it, and the processes in ``spare``) was
+    started by the learner's code (a fork, a pool left open). End and reap it after each check,
+    and after each exercise."""
     if not JAILED:
         return
-    try:
-        os.kill(-1, signal.SIGKILL)  # every process we may signal, except ourselves (process 1)
-    except ProcessLookupError:
-        pass
+    if spare:  # stopped first, all at once: a stopped process cannot fork while we look
+        _signal_all(signal.SIGSTOP)
+        for pid in _processes():
+            if pid not in spare and pid not in (1, os.getpid()):
+                _signal(pid, signal.SIGKILL)
+        for pid in spare:
+            _signal(pid, signal.SIGCONT)
+    else:
+        _signal_all(signal.SIGKILL)
     try:
         while os.waitpid(-1, os.WNOHANG)[0]:
             pass
     except ChildProcessError:
         pass
+
+
+def _signal_all(number: int) -> None:
+    try:
+        os.kill(-1, number)  # every process we may signal, except ourselves and process 1
+    except ProcessLookupError:
+        pass
+
+
+def _signal(pid: int, number: int) -> None:
+    try:
+        os.kill(pid, number)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _processes() -> list[int]:
+    return [int(name) for name in os.listdir("/proc") if name.isdigit()]
+
+
+def _spared(item: pytest.Item) -> frozenset[int]:
+    """The fork server of a check judged apart (no learner code ever ran in its process, so
+    nothing here can have been replaced): it serves the exercise's next check."""
+    if item.get_closest_marker("judged_apart") is None:
+        return frozenset()
+    from grader.remote.learner import server_pids
+
+    return server_pids()
 
 
 def _sweep_temporary(config: pytest.Config) -> None:
@@ -398,8 +438,8 @@ def _judging_hooks():
     to, and call the functions bound here, before any learner code runs: learner code that
     replaces this module's functions or the stash's entries does not change what they do."""
     guard: dict = {"learner_tests": {}, "tainted": {}, "writer": None, "recorded": set()}
-    message_for, fail_if_tampered, sandboxed, end_leftovers = (
-        _message_for, _fail_if_tampered, _in_sandbox, _end_leftover_processes)
+    message_for, fail_if_tampered, sandboxed, end_leftovers, spared = (
+        _message_for, _fail_if_tampered, _in_sandbox, _end_leftover_processes, _spared)
     record, baseline, remove_sources, picture, limit = _record, _baseline, _remove_check_sources, Picture, MESSAGE_LIMIT
     printed_by = _printed
     isinstance_, getattr_, timeout_of, skipped = isinstance, getattr, _timeout_of, messages.SKIPPED
@@ -434,7 +474,7 @@ def _judging_hooks():
         if call.when == "call" and "changed" in guard:
             fail_if_tampered(guard, item, report)
             if sandboxed(item.config):
-                end_leftovers()
+                end_leftovers(spared(item))
         writer = guard["writer"]
         if writer is not None and (call.when == "call" or (call.when == "setup" and not report.passed)):
             message = report.longreprtext[:limit] if report.failed else ""

@@ -144,7 +144,7 @@ def _pyproject(root: Path) -> bytes:
         *(f"{name} = {quote(target)}" for name, target in sorted(project["entry-points"]["pytest11"].items())),
         "",
         "[tool.setuptools]",
-        'packages = ["grader"]',
+        'packages = ["grader", "grader.remote"]',
         "",
         "[tool.setuptools.package-data]",
         'grader = ["templates/*"]',

@@ -22,6 +22,8 @@ from grader.learner import error_text, short
 from grader.probes import Probe
 from grader.timeline import Span, render
 
+pytestmark = pytest.mark.judged_apart  # the learner's code runs in a process of its own (grader.remote)
+
 EXACT = expect.EXACT
 same = expect.same
 

@@ -1,4 +1,4 @@
-"""Figures for RESULTS.md: what one remote run costs, and whether repeated runs see the same.
+"""Figures for README.md: what one remote run costs, and whether repeated runs see the same.
 
     python measure.py [REPEATS]
 """
@@ -11,10 +11,10 @@ import textwrap
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the kit
 from grader.probes import Probe  # noqa: E402
-from oop.forkserver import ForkServer  # noqa: E402
-from oop.judge import run_remote  # noqa: E402
+from grader.remote.forkserver import ForkServer  # noqa: E402
+from grader.remote.judge import run_remote  # noqa: E402
 
 SOURCE = textwrap.dedent("""
     import asyncio

@@ -22,7 +22,7 @@ import traceback
 from pathlib import Path
 
 if __name__ == "__main__":  # a script under -I: make the package importable
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 NUMBER = struct.Struct(">q")
 SERVER_GONE = -999  # the exit code of a learner process whose server (its parent) was killed
@@ -133,7 +133,7 @@ def _child(control: socket.socket, learner_fd: int, log_fd: int, main) -> int:
 
 def serve(control: socket.socket) -> None:
     """The server's loop: one fork per request, its pid, then its exit code."""
-    from oop import learner_side  # imported once here, before any fork (the judge's modules never are)
+    from grader.remote import learner_side  # imported once here, before any fork (the judge's modules never are)
 
     if sys.platform.startswith("linux"):  # as judge.undumpable(), without importing the judge
         ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 0

@@ -7,8 +7,8 @@ keyword arguments (``seconds=``, ``deadline=``), and read what is still pending 
 import pytest
 
 from grader import catalog
-from oop.forkserver import ForkServer
-from suites import KIT, both_ways, submissions
+from grader.remote.forkserver import ForkServer
+from check_suites import KIT, both_ways, submissions
 
 EXERCISE = catalog.find("06_timeouts")
 CHECKS = KIT / "checks" / EXERCISE.name / "test_timeouts_checks.py"

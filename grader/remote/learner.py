@@ -11,6 +11,8 @@ time, a hang, the backstop) stays the judge's. The harness's usual verdicts then
 
 from __future__ import annotations
 
+import atexit
+import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -21,9 +23,24 @@ from grader.catalog import Exercise
 from grader.failure import CheckFailed
 from grader.learner import Call, describe_call, error_text, first_leaf
 from grader.loop import CALLBACK_BUDGET, LOOP_LIMIT, Run
-from oop.judge import Outcome, run_remote
+from grader.remote.forkserver import ForkServer
+from grader.remote.judge import Outcome, run_remote
 
 ENDED_EARLY = "Called {call}. Its process ended before {function} returned: {why}."
+
+
+@functools.cache
+def fork_server() -> ForkServer:
+    """This process's fork server, started at its first use (it ends when its control socket
+    closes: at exit, or when a sandbox's fork of the session ends)."""
+    server = ForkServer()
+    atexit.register(server.close)
+    return server
+
+
+def server_pids() -> frozenset[int]:
+    """The process of this process's fork server, if one was started."""
+    return frozenset({fork_server().process.pid}) if fork_server.cache_info().currsize else frozenset()
 
 
 class RemoteLearner:

@@ -9,8 +9,8 @@ Not judged apart yet: crunch's two checks (``NEEDS_PLAIN_CALLABLES``)."""
 import pytest
 
 from grader import catalog
-from oop.forkserver import ForkServer
-from suites import KIT, both_ways, submissions
+from grader.remote.forkserver import ForkServer
+from check_suites import KIT, both_ways, submissions
 
 EXERCISE = catalog.find("02_event_loop")
 CHECKS = KIT / "checks" / EXERCISE.name / "test_interleave_checks.py"

@@ -29,9 +29,12 @@ _CONTAINERS = {list: "list", tuple: "tuple", set: "set", frozenset: "frozenset"}
 _BUILD = {"list": list, "tuple": tuple, "set": set, "frozenset": frozenset}
 
 # Exception types rebuilt as themselves: the builtins and asyncio's own (InvalidStateError, ...).
+# never rebuilt as themselves: raised in the judge, one from the learner would stop the judge's process
+PROCESS_ENDING = frozenset({"KeyboardInterrupt", "SystemExit", "GeneratorExit"})
 ERRORS: dict[str, type[BaseException]] = {
     **{f"asyncio.{n}": getattr(asyncio, n) for n in (*asyncio.exceptions.__all__, "QueueEmpty", "QueueFull")},
-    **{n: c for n, c in vars(builtins).items() if isinstance(c, type) and issubclass(c, BaseException)},
+    **{n: c for n, c in vars(builtins).items() if isinstance(c, type) and issubclass(c, BaseException)
+       and n not in PROCESS_ENDING},
 }
 _NAMES = {cls: name for name, cls in ERRORS.items()}  # builtins win: TimeoutError, not asyncio.TimeoutError
 _short = reprlib.Repr()

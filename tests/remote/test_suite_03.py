@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 
 from grader import catalog
-from oop.forkserver import ForkServer
-from oop.remote_learner import RemoteLearner
+from grader.remote.forkserver import ForkServer
+from grader.remote.learner import RemoteLearner
 
-KIT = Path(__file__).resolve().parents[3]
+KIT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(KIT / "tests"))
 from submission_cases import Case, parse  # noqa: E402
-from suites import outcomes  # noqa: E402
+from check_suites import outcomes  # noqa: E402
 
 EXERCISE = catalog.find("03_gather")
 CHECKS = KIT / "checks" / "03_gather" / "test_gather_checks.py"

@@ -28,7 +28,7 @@ from typing import Any, Callable
 import looptime
 
 from grader.loop import CLEANUP_BUDGET, CLEANUP_TIME, current_loop
-from oop import wire
+from grader.remote import wire
 
 LOOP_LIMIT = 600.0  # seconds of loop time before a run counts as hung
 HELD_LIMIT = 5.0  # real seconds the learner may keep its loop busy without going idle
@@ -85,6 +85,7 @@ class Judge:
         self.busy_since = time.monotonic()
         self.wake: asyncio.TimerHandle | None = None  # the learner's next timer
         self.calls: dict[int, asyncio.Task] = {}
+        self.stand_ins: list[asyncio.Task] = []  # for the learner's own tasks pending at its return
         self.done = loop.create_future()  # the function's outcome is known
         self.answer: asyncio.Future | None = None  # the scenario's call of the function, waiting for it
         self.closed = loop.create_future()  # the learner's process is done with
@@ -209,6 +210,7 @@ class Judge:
         elif op == "done":
             if not self.done.done():
                 self.held_back = []
+                self._stand_in_for(message.get("pending", []))
             self._settle(**self._report(message))
             for ident in message.get("cancelled", [])[:1000]:  # after the answer: the scenario goes on first
                 self._cancel_call(_int(ident))
@@ -223,6 +225,21 @@ class Judge:
             self._close()
         else:
             raise wire.ProtocolError(f"an unknown op {op!r}")
+
+    def _stand_in_for(self, pending: Any) -> None:
+        """A task of this loop for each of the learner's own tasks still pending at its return
+        (named by its coroutine, cancelling if it was), so a scenario's ``asyncio.all_tasks()``
+        sees them as in one process; they end with the run."""
+        if type(pending) is not list:
+            raise wire.ProtocolError("a malformed list of pending tasks")
+        for entry in pending[:100]:
+            name, cancelling = entry if type(entry) is list and len(entry) == 2 else ("task", False)
+            coroutine = _waiting(self.loop.create_future())
+            coroutine.__qualname__ = name[:200] if type(name) is str else "task"
+            task = self.loop.create_task(coroutine)
+            if cancelling is True:
+                task.cancel()
+            self.stand_ins.append(task)
 
     def _cancel_call(self, ident: int) -> None:
         task = self.calls.get(ident)
@@ -373,6 +390,10 @@ def _play(loop: asyncio.AbstractEventLoop, judge: Judge, run: dict, scenario: Ca
     return outcome
 
 
+async def _waiting(future: asyncio.Future) -> None:
+    await future
+
+
 def undumpable() -> None:
     """Linux: no process of our uid may ptrace the judge or read its memory (/proc/<pid>/mem)."""
     if sys.platform.startswith("linux"):
@@ -444,10 +465,11 @@ def run_remote(
             log.seek(0)
             output = log.read()[-1000:].decode(errors="replace").strip()
             outcome.ended_early += f" (exit code {code})" + (f"; its output ended: {output}" if output else "")
-        for task in judge.calls.values():  # calls still running: cancelled here, as the probes record
+        running = [*judge.calls.values(), *judge.stand_ins]
+        for task in running:  # calls still running: cancelled here, as the probes record
             task.cancel()
-        if judge.calls:
-            loop.run_until_complete(asyncio.wait(list(judge.calls.values())))
+        if running:
+            loop.run_until_complete(asyncio.wait(running))
     finally:
         child.kill()
         child.wait()

@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 if __name__ == "__main__":  # a script under -I: make the package importable
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from oop import wire  # noqa: E402
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from grader.remote import wire  # noqa: E402
 
 
 class Link:
@@ -143,8 +143,16 @@ class Link:
             self.outcome = error
             report["error"] = self.codec.encode(error)
         report["leaked"] = self.left_running()
+        report["pending"] = self.own_pending()
         report["cancelled"] = self.cancelled_calls()
         self.report("done", report)
+
+    def own_pending(self) -> list[list]:
+        """The learner's own tasks still pending (not those awaiting a judge callable: the judge
+        has a task for each such call), each as [its coroutine's name, whether it is cancelling]."""
+        others = asyncio.all_tasks() - {self.main_task, self.session_task}
+        own = [t for t in others if getattr(t.get_coro(), "cr_code", None) is not Link.call.__code__]
+        return [[getattr(t.get_coro(), "__qualname__", None) or t.get_name(), t.cancelling() > 0] for t in own][:100]
 
     def cancelled_calls(self) -> list[int]:
         """The calls whose futures are cancelled, for the judge to cancel with the report: a

@@ -15,12 +15,12 @@ import pytest
 
 from grader.loop import run_coroutine
 from grader.probes import Probe
-from oop import judge
-from oop.forkserver import ForkServer
-from oop.judge import run_remote
-from oop.wire import Opaque, RemoteError
+from grader.remote import judge
+from grader.remote.forkserver import ForkServer
+from grader.remote.judge import run_remote
+from grader.remote.wire import Opaque, RemoteError
 
-SOLUTION_03 = Path(__file__).resolve().parents[3] / "solutions" / "03_gather" / "gather.py"
+SOLUTION_03 = Path(__file__).resolve().parents[2] / "solutions" / "03_gather" / "gather.py"
 
 
 @pytest.fixture(scope="module")
@@ -38,8 +38,8 @@ def start_mode(request, monkeypatch):
 
 
 @pytest.fixture
-def learner(tmp_path):
-    """``learner(source)`` writes a learner module and gives its path."""
+def module_of(tmp_path):
+    """``module_of(source)`` writes a learner module and gives its path."""
 
     def write(source: str) -> Path:
         path = tmp_path / "learner.py"
@@ -53,8 +53,8 @@ def kinds(probe):
     return [(e.kind, e.item, round(e.at, 6)) for e in probe.events]
 
 
-def test_sequential_awaits_take_the_sum(learner):
-    path = learner("""
+def test_sequential_awaits_take_the_sum(module_of):
+    path = module_of("""
         async def fetch_all(fetch, items):
             return [await fetch(item) for item in items]
     """)
@@ -70,8 +70,8 @@ def test_sequential_awaits_take_the_sum(learner):
     "        tasks = [group.create_task(fetch(item)) for item in items]\n"
     "    return [task.result() for task in tasks]",
 ], ids=["gather", "taskgroup"])
-def test_concurrent_fetches_take_the_slowest(learner, body):
-    path = learner(f"async def fetch_all(fetch, items):\n    {body}\n")
+def test_concurrent_fetches_take_the_slowest(module_of, body):
+    path = module_of(f"async def fetch_all(fetch, items):\n    {body}\n")
     fetch = Probe(delay=1.0)
     run = run_remote(path, "fetch_all", (fetch, ["a", "b", "c"]))
     assert run.value == ["result of a", "result of b", "result of c"]
@@ -79,9 +79,9 @@ def test_concurrent_fetches_take_the_slowest(learner, body):
     assert kinds(fetch)[-3:] == [("finish", item, 1.0) for item in "abc"]
 
 
-def test_the_calls_of_one_loop_step_start_together(learner):
+def test_the_calls_of_one_loop_step_start_together(module_of):
     """Three zero-time calls gathered: each starts before the first ends, as in one process."""
-    path = learner("""
+    path = module_of("""
         async def fetch_all(fetch, items):
             return await asyncio.gather(*(fetch(item) for item in items))
     """)
@@ -91,8 +91,8 @@ def test_the_calls_of_one_loop_step_start_together(learner):
     assert [e.kind for e in fetch.events] == ["start"] * 3 + ["finish"] * 3
 
 
-def test_the_learners_own_sleeps_take_virtual_time(learner):
-    path = learner("""
+def test_the_learners_own_sleeps_take_virtual_time(module_of):
+    path = module_of("""
         async def nap():
             loop = asyncio.get_running_loop()
             await asyncio.sleep(2)
@@ -105,8 +105,8 @@ def test_the_learners_own_sleeps_take_virtual_time(learner):
     assert run.real_time < 2.0
 
 
-def test_wait_for_times_out_exactly_and_cancels_the_call(learner):
-    path = learner("""
+def test_wait_for_times_out_exactly_and_cancels_the_call(module_of):
+    path = module_of("""
         async def first(fetch, item):
             return await asyncio.wait_for(fetch(item), 2.0)
     """)
@@ -117,8 +117,8 @@ def test_wait_for_times_out_exactly_and_cancels_the_call(learner):
     assert kinds(fetch) == [("start", "x", 0.0), ("cancel", "x", 2.0)]
 
 
-def test_executor_work_is_no_time_at_all(learner):
-    path = learner("""
+def test_executor_work_is_no_time_at_all(module_of):
+    path = module_of("""
         def crunch(n):
             return sum(i * i for i in range(n))
 
@@ -134,8 +134,8 @@ def test_executor_work_is_no_time_at_all(learner):
     assert (run.error, run.value, run.loop_time) == (None, (expected, expected), 0.0)
 
 
-def test_a_probes_exception_comes_back_as_the_same_object(learner):
-    path = learner("""
+def test_a_probes_exception_comes_back_as_the_same_object(module_of):
+    path = module_of("""
         async def plain(fetch, items):
             return await asyncio.gather(*(fetch(item) for item in items))
 
@@ -160,8 +160,8 @@ def test_a_probes_exception_comes_back_as_the_same_object(learner):
             assert run.value[0] == "result of kiwi" and run.value[1] is error
 
 
-def test_a_learner_exception_of_its_own_type_is_described(learner):
-    path = learner("""
+def test_a_learner_exception_of_its_own_type_is_described(module_of):
+    path = module_of("""
         class Oops(KeyError):
             pass
 
@@ -174,8 +174,8 @@ def test_a_learner_exception_of_its_own_type_is_described(learner):
     assert [function for _, function, _ in run.where(run.error)] == ["boom"]
 
 
-def test_an_endless_wait_is_a_hang_known_at_once(learner):
-    path = learner("""
+def test_an_endless_wait_is_a_hang_known_at_once(module_of):
+    path = module_of("""
         async def forever():
             await asyncio.Event().wait()
     """)
@@ -184,8 +184,8 @@ def test_an_endless_wait_is_a_hang_known_at_once(learner):
     assert run.real_time < 2.0  # the spawn: 60 ms on an idle machine, up to 0.9 s under 4 busy loops
 
 
-def test_a_timer_past_the_limit_is_a_hang_known_at_once(learner):
-    path = learner("""
+def test_a_timer_past_the_limit_is_a_hang_known_at_once(module_of):
+    path = module_of("""
         async def later(fetch):
             await fetch("a")
             await asyncio.sleep(10_000)
@@ -194,8 +194,8 @@ def test_a_timer_past_the_limit_is_a_hang_known_at_once(learner):
     assert run.hung and run.loop_time == 1.0 and run.real_time < 2.0
 
 
-def test_a_poll_loop_that_makes_time_crawl_is_busy(learner):
-    path = learner("""
+def test_a_poll_loop_that_makes_time_crawl_is_busy(module_of):
+    path = module_of("""
         async def poll():
             while True:
                 await asyncio.sleep(0.001)
@@ -204,8 +204,8 @@ def test_a_poll_loop_that_makes_time_crawl_is_busy(learner):
     assert run.busy and round(run.loop_time, 6) == 2.0  # 2000 frames: the run, then 1999 ticks
 
 
-def test_the_learner_process_holds_nothing_of_the_judge(learner):
-    path = learner("""
+def test_the_learner_process_holds_nothing_of_the_judge(module_of):
+    path = module_of("""
         import gc, sys
 
         async def fetch_all(fetch, items):
@@ -215,7 +215,7 @@ def test_the_learner_process_holds_nothing_of_the_judge(learner):
                 found += [type(getattr(inner, "__self__", inner)).__name__]
             probes = [o for o in gc.get_objects() if type(o).__name__ == "Probe"]
             results = [await fetch(item) for item in items]
-            return found, len(probes), "grader" in sys.modules, results
+            return found, len(probes), "grader.probes" in sys.modules, results
     """)
     fetch = Probe(delay=1.0)
     run = run_remote(path, "fetch_all", (fetch, ["a", "b", "c"]))
@@ -224,8 +224,8 @@ def test_the_learner_process_holds_nothing_of_the_judge(learner):
     assert (fetch.peak, round(run.loop_time, 6), fetch.delay("a")) == (1, 3.0, 1.0)
 
 
-def test_a_busy_loop_is_stopped_by_the_backstop(learner):
-    path = learner("""
+def test_a_busy_loop_is_stopped_by_the_backstop(module_of):
+    path = module_of("""
         async def spin():
             while True:
                 pass
@@ -235,8 +235,8 @@ def test_a_busy_loop_is_stopped_by_the_backstop(learner):
     assert run.value is None and run.error is None and run.loop_time == 0.0
 
 
-def test_a_returned_object_becomes_opaque(learner):
-    path = learner("""
+def test_a_returned_object_becomes_opaque(module_of):
+    path = module_of("""
         class Sneaky(list):
             def __eq__(self, other):
                 return True
@@ -249,8 +249,8 @@ def test_a_returned_object_becomes_opaque(learner):
     assert run.value != ["result of a"]
 
 
-def test_a_plain_function_is_not_awaitable(learner):
-    path = learner("""
+def test_a_plain_function_is_not_awaitable(module_of):
+    path = module_of("""
         def fetch_all(fetch, items):
             return [fetch(item) for item in items]
     """)
@@ -259,8 +259,8 @@ def test_a_plain_function_is_not_awaitable(learner):
     assert run.unawaited == {"fetch": 1}
 
 
-def test_a_task_left_running_is_reported_and_its_call_cancelled(learner):
-    path = learner("""
+def test_a_task_left_running_is_reported_and_its_call_cancelled(module_of):
+    path = module_of("""
         async def fire_and_forget(fetch):
             asyncio.create_task(fetch("a"))
             await asyncio.sleep(0.5)
@@ -272,8 +272,8 @@ def test_a_task_left_running_is_reported_and_its_call_cancelled(learner):
     assert kinds(fetch) == [("start", "a", 0.0), ("cancel", "a", 0.5)]
 
 
-def test_a_task_left_running_goes_on_until_the_scenario_ends(learner):
-    path = learner("""
+def test_a_task_left_running_goes_on_until_the_scenario_ends(module_of):
+    path = module_of("""
         async def start(fetch):
             async def later():
                 await asyncio.sleep(1)
@@ -293,10 +293,10 @@ def test_a_task_left_running_goes_on_until_the_scenario_ends(learner):
     assert kinds(fetch) == [("start", "b", 1.0), ("cancel", "b", 2.0)]
 
 
-def test_a_call_cancelled_just_before_the_return_is_already_stopping(learner):
+def test_a_call_cancelled_just_before_the_return_is_already_stopping(module_of):
     """What the scenario sees pending as the function returns: the judge's task serving fetch('a'),
     named and cancelling as the learner's own task is in one process."""
-    path = learner("""
+    path = module_of("""
         async def give_up(fetch):
             task = asyncio.create_task(fetch("a"))
             await asyncio.sleep(1)
@@ -335,9 +335,9 @@ CLEAN_UP = """
 """
 
 
-def test_leftover_tasks_get_the_kits_clean_up(learner):
+def test_leftover_tasks_get_the_kits_clean_up(module_of):
     """Cancelled when the run ends, then CLEANUP_TIME of loop time to unwind, as in one process."""
-    path = learner(CLEAN_UP)
+    path = module_of(CLEAN_UP)
     fetch = Probe(delay=1.0)
     run = run_remote(path, "leave", (fetch,))
     assert (run.value, run.leaked, round(run.loop_time, 6)) == ("done", ["tidy()", "tidy()"], 0.5)
@@ -358,8 +358,8 @@ def gone(pid: int) -> bool:
         return stat.read().split()[2] == "Z"
 
 
-def test_a_task_that_swallows_cancellation_is_left_after_the_clean_up_time(learner):
-    path = learner("""
+def test_a_task_that_swallows_cancellation_is_left_after_the_clean_up_time(module_of):
+    path = module_of("""
         import os
 
         async def stubborn():
@@ -377,8 +377,8 @@ def test_a_task_that_swallows_cancellation_is_left_after_the_clean_up_time(learn
     assert run.real_time < 2.0 and gone(run.value)
 
 
-def test_a_hung_function_is_cancelled_and_one_that_ignores_it_is_named(learner):
-    path = learner("""
+def test_a_hung_function_is_cancelled_and_one_that_ignores_it_is_named(module_of):
+    path = module_of("""
         async def deaf(event):
             while True:
                 try:
@@ -396,8 +396,8 @@ def test_a_hung_function_is_cancelled_and_one_that_ignores_it_is_named(learner):
     "while True:\n        pass",
     "try:\n        await asyncio.sleep(9)\n    finally:\n        while True:\n            pass",
 ], ids=["after the return", "in the clean-up"])
-def test_a_task_left_spinning_is_stopped_by_the_backstop(learner, spin):
-    path = learner(f"async def spin():\n    {spin}\n" + textwrap.dedent("""
+def test_a_task_left_spinning_is_stopped_by_the_backstop(module_of, spin):
+    path = module_of(f"async def spin():\n    {spin}\n" + textwrap.dedent("""
         async def spin_later():
             asyncio.create_task(spin())  # its first step comes after the return
             return "returned"
@@ -406,8 +406,8 @@ def test_a_task_left_spinning_is_stopped_by_the_backstop(learner, spin):
     assert run.value == "returned" and run.held is not None and 1.0 <= run.held < 1.5
 
 
-def test_a_poll_loop_in_the_clean_up_is_cut_short_not_judged(learner):
-    path = learner("""
+def test_a_poll_loop_in_the_clean_up_is_cut_short_not_judged(module_of):
+    path = module_of("""
         async def poll_on():
             async def poll():
                 while True:
@@ -423,8 +423,8 @@ def test_a_poll_loop_in_the_clean_up_is_cut_short_not_judged(learner):
     assert run.value == "returned" and not run.busy and round(run.loop_time, 6) == 0.5
 
 
-def test_a_clean_up_that_would_never_end_is_bounded_by_the_judge(learner):
-    path = learner("""
+def test_a_clean_up_that_would_never_end_is_bounded_by_the_judge(module_of):
+    path = module_of("""
         async def sabotage():
             async def sleep_on(*args, **kwargs):
                 await asyncio.sleep(10_000)
@@ -438,8 +438,8 @@ def test_a_clean_up_that_would_never_end_is_bounded_by_the_judge(learner):
 
 
 @pytest.mark.parametrize("ending", ["raise SystemExit(0)", "os._exit(0)"])
-def test_a_learner_that_ends_its_process_is_reported(learner, ending):
-    path = learner(f"""
+def test_a_learner_that_ends_its_process_is_reported(module_of, ending):
+    path = module_of(f"""
         import os
 
         async def quit(fetch):
@@ -451,8 +451,8 @@ def test_a_learner_that_ends_its_process_is_reported(learner, ending):
     assert round(run.loop_time, 6) == 1.0
 
 
-def test_a_learner_that_writes_to_the_socket_breaks_the_protocol(learner):
-    path = learner("""
+def test_a_learner_that_writes_to_the_socket_breaks_the_protocol(module_of):
+    path = module_of("""
         import os, sys
 
         async def forge():
@@ -463,8 +463,8 @@ def test_a_learner_that_writes_to_the_socket_breaks_the_protocol(learner):
     assert run.ended_early.startswith("its process broke the protocol (ProtocolError: a frame of 4294967295 bytes")
 
 
-def test_a_syntax_error_is_reported_with_its_line(learner):
-    path = learner("async def broken(:\n    pass\n")
+def test_a_syntax_error_is_reported_with_its_line(module_of):
+    path = module_of("async def broken(:\n    pass\n")
     run = run_remote(path, "broken", ())
     assert type(run.error) is SyntaxError and run.error.lineno == 2
 
@@ -494,8 +494,8 @@ PEEK = """
 
 ATTEMPTS = f"""
 import sys
-sys.path.insert(0, {str(Path(__file__).resolve().parents[1])!r})
-from oop import judge
+sys.path.insert(0, {str(Path(__file__).resolve().parents[2])!r})
+from grader.remote import judge
 def attempt():
     run = judge.run_remote(sys.argv[1], "peek", ())
     return type(run.error).__name__ if run.error else type(run.value).__name__
@@ -507,9 +507,9 @@ print(attempt())
 
 
 @pytest.mark.skipif(not Path("/proc/self/mem").exists() or not shutil.which("capsh"), reason="needs Linux and capsh")
-def test_the_learner_cannot_read_the_judges_memory(learner):
+def test_the_learner_cannot_read_the_judges_memory(module_of):
     """Same uid, no CAP_SYS_PTRACE (root keeps it: as root, prctl alone does not stop the read)."""
-    path = learner(PEEK)
+    path = module_of(PEEK)
     command = f"{shlex.quote(sys.executable)} -c {shlex.quote(ATTEMPTS)} {shlex.quote(str(path))}"
     drop = ["capsh", "--drop=cap_sys_ptrace", "--", "-c", command]
     done = subprocess.run(drop, capture_output=True, text=True, timeout=60)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from grader.failure import CheckFailed
 
-KIT = Path(__file__).resolve().parents[3]
+KIT = Path(__file__).resolve().parents[1]
 
 
 def check_functions(checks: Path):
@@ -53,7 +53,7 @@ def submissions(exercise) -> list[Path]:
 def both_ways(path: Path, tmp_path: Path, exercise, checks: Path, server) -> tuple[dict, dict]:
     """The outcomes of ``checks`` on the submission at ``path``, in one process and judged apart."""
     from grader.learner import Learner
-    from oop.remote_learner import RemoteLearner
+    from grader.remote.learner import RemoteLearner
 
     folder = tmp_path / exercise.name
     folder.mkdir()

@@ -4,8 +4,8 @@ import os
 import textwrap
 
 from grader.probes import Probe
-from oop.forkserver import SERVER_GONE, ForkServer
-from oop.judge import run_remote
+from grader.remote.forkserver import SERVER_GONE, ForkServer
+from grader.remote.judge import run_remote
 
 
 def write(tmp_path, source):
@@ -18,7 +18,7 @@ def test_a_forked_learner_sees_a_minimal_environment_and_a_fixed_hash_seed(tmp_p
     monkeypatch.setenv("JUDGE_SECRET", "s3cret")
     path = write(tmp_path, """
         async def peek():
-            return sorted(os.environ), hash("awaitlings"), "grader" in sys.modules, "looptime" in sys.modules
+            return sorted(os.environ), hash("awaitlings"), "grader.probes" in sys.modules, "looptime" in sys.modules
     """)
     with ForkServer() as server:
         first = run_remote(path, "peek", (), server=server)

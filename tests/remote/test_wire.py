@@ -6,7 +6,7 @@ import math
 import pytest
 
 from grader.learner import error_text, type_name
-from oop import wire
+from grader.remote import wire
 
 
 def through(value, judge=None, learner=None):
@@ -51,6 +51,14 @@ def test_a_learner_exception_keeps_its_cause_and_context():
     assert type(back.__context__) is ExceptionGroup and back.__context__.exceptions[0] is error
     with pytest.raises(wire.ProtocolError):
         judge.decode({"exc": {"type": "ValueError", "base": "ValueError", "text": "", "args": [], "cause": 1}})
+
+
+@pytest.mark.parametrize("kind", ["KeyboardInterrupt", "SystemExit", "GeneratorExit"])
+def test_an_exception_that_would_end_the_judge_comes_back_as_a_remote_error(kind):
+    """Raised in the judge, a KeyboardInterrupt sent by the learner (a crafted frame did so) ended
+    the judge's whole run: it is the learner's error, named, and stops only its check."""
+    back = wire.JudgeCodec({}).decode({"exc": {"type": kind, "base": kind, "text": "x", "args": ["x"]}})
+    assert type(back) is wire.RemoteError and back.type_name == kind and isinstance(back, Exception)
 
 
 def test_a_returned_coroutine_keeps_its_name():

@@ -11,10 +11,10 @@ import pytest
 from grader import catalog
 from grader.failure import CheckFailed
 from grader.learner import Learner
-from oop.forkserver import ForkServer
-from oop.remote_learner import RemoteLearner
+from grader.remote.forkserver import ForkServer
+from grader.remote.learner import RemoteLearner
 
-KIT = Path(__file__).resolve().parents[3]
+KIT = Path(__file__).resolve().parents[2]
 EXERCISE = catalog.find("13_error_handling")
 SUBMISSIONS = [KIT / "solutions" / EXERCISE.name / EXERCISE.filename,
                *sorted((KIT / "tests" / "submissions" / EXERCISE.name).glob("*.py"))]

@@ -12,8 +12,8 @@ import re
 import pytest
 
 from grader import catalog
-from oop.forkserver import ForkServer
-from suites import KIT, both_ways, submissions
+from grader.remote.forkserver import ForkServer
+from check_suites import KIT, both_ways, submissions
 
 EXERCISE = catalog.find("13_error_handling")
 CHECKS = KIT / "checks" / EXERCISE.name / "test_errors_checks.py"
