@@ -66,6 +66,7 @@ class Plan:
     root: Path
     exercises: list[catalog.Exercise]
     checks: dict[str, list[Record]]  # exercise -> graded checks as collected
+    in_process: bool = False  # judge checks marked judged_apart in the checks' process too (tests of its guards)
 
     @cached_property
     def fingerprint(self) -> str:
@@ -73,10 +74,10 @@ class Plan:
         module and functions, the grader itself and the versions of Python and the libraries that
         judge. A change to any of them regrades everyone on the next run (a hint or a title does
         not: the feedback is written from the current ones)."""
-        digest = hashlib.sha256(f"{sys.version}\0".encode())
+        digest = hashlib.sha256(f"{sys.version}\0{self.in_process}\0".encode())
         for package in JUDGES:
             digest.update(f"{package}={metadata.version(package)}\0".encode())
-        files = sorted(Path(__file__).parent.glob("*.py"))
+        files = sorted(Path(__file__).parent.rglob("*.py"))
         for exercise in self.exercises:
             files += sorted((self.root / "checks" / exercise.name).rglob("*.py"))
             digest.update(repr((exercise.name, exercise.module, exercise.functions)).encode() + b"\0")
@@ -127,7 +128,7 @@ def _run(plan_: Plan, sources: dict[str, str], exercises: list[catalog.Exercise]
         root = _sandbox(plan_, sources, scratch / "run")  # given to the jail's user; the scratch folder stays ours
         paths = [f"checks/{e.name}" for e in exercises]
         hidden = (*secrets_of(plan_.root), *hide)
-        return run_pytest(paths, root / "submission", root=root, isolated=True, hide=hidden)
+        return run_pytest(paths, root / "submission", root=root, isolated=True, hide=hidden, in_process=plan_.in_process)
 
 
 def _result(record: Record | None, check: Record, problem: str | None, stopped: str | None) -> CheckResult:

@@ -385,6 +385,16 @@ def _nul_line(path: Path) -> int | None:
     return data.count(b"\n", 0, data.index(b"\0")) + 1 if b"\0" in data else None
 
 
+def syntax_failure(error: SyntaxError, path: Path) -> CheckFailed:
+    """The one line (and the next step, for async syntax in a plain def) for a file Python cannot read."""
+    line = error.lineno or _nul_line(path) or "?"
+    about_async = "outside async function" in str(error.msg) or "outside of an asynchronous function" in str(error.msg)
+    return CheckFailed(
+        messages.SYNTAX_ERROR.format(file=path.name, line=line, msg=error.msg),
+        messages.ASYNC_SYNTAX.format(line=line) if about_async else None,
+    )
+
+
 def load_module(path: Path, exercise: Exercise) -> ModuleType:
     """Import the learner's file by path under a private name; failures become one line."""
     folder = path.parent
@@ -400,12 +410,7 @@ def load_module(path: Path, exercise: Exercise) -> ModuleType:
         spec.loader.exec_module(module)
     except SyntaxError as error:
         del sys.modules[name]
-        line = error.lineno or _nul_line(path) or "?"
-        about_async = "outside async function" in str(error.msg) or "outside of an asynchronous function" in str(error.msg)
-        raise CheckFailed(
-            messages.SYNTAX_ERROR.format(file=path.name, line=line, msg=error.msg),
-            messages.ASYNC_SYNTAX.format(line=line) if about_async else None,
-        ) from None
+        raise syntax_failure(error, path) from None
     except KeyboardInterrupt:
         raise
     except BaseException as error:  # SystemExit, a time limit, anything: one line, never a crash

@@ -41,6 +41,10 @@ IMPORT_TIMEOUT = (
     "{file}:{line}: importing your file did not finish in time. Code at the top level of a "
     "module runs on import: an endless loop or a long wait there stops every test."
 )
+IMPORT_ENDED = (
+    "{file}: importing your file ended its process ({status}). Code at the top level of a module runs "
+    "on import: `os._exit`, a crash or a signal there stops every test."
+)
 NOT_ASYNC = (
     "{function} must be a coroutine function (async def): calling it returned {got} "
     "instead of a coroutine."

@@ -32,6 +32,8 @@ MESSAGE_LIMIT = 2000  # characters of a failure kept in a record
 PRINTED_LIMIT = 2000  # characters of what a failed test's code printed kept in a record
 CHECK_TIMEOUT = 10.0  # seconds of real time per test of learner code: correct code needs milliseconds
 GRACE = 5.0  # seconds a check may take to end once its time limit stopped it
+REAP_TIME = 2.0  # seconds to wait for killed leftovers to be gone (reaped)
+HELD_SHARE = 0.5  # of a check's time limit, the most one step of learner code judged apart may hold its loop
 FORK_SLACK = 10.0  # seconds an exercise's fork may take beyond its checks' limits (its start, its imports)
 EXIT_UNSTOPPABLE = 3  # the run's exit status when a check would not stop
 JAILED = os.getpid() == 1  # the first process of a PID namespace: the batch grader's jail
@@ -53,6 +55,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption("--awaitlings-record", metavar="FILE", help="append one JSON line per check to FILE")
     group.addoption("--awaitlings-key-fd", type=int, metavar="FD", help="read the records' signing key from this pipe")
+    group.addoption(
+        "--judge-in-process",
+        action="store_true",
+        help="run the learner's code in this process even for checks marked judged_apart "
+        "(to debug a check: its tracebacks, pdb)",
+    )
     group.addoption(
         "--check-timeout",
         type=float,
@@ -141,10 +149,13 @@ def learner(request: pytest.FixtureRequest):
 
     folder = Path(request.path).parent
     exercise = _exercise(request.config.rootpath / "exercises" / folder.name)
-    if request.node.get_closest_marker("judged_apart") is not None:
+    if _judged_apart(request.node):
+        from grader.remote.judge import HELD_LIMIT
         from grader.remote.learner import RemoteLearner, fork_server
 
-        return RemoteLearner(exercise, request.config.stash[_submission_key] / folder.name, fork_server())
+        limit = _timeout_of(request.node)  # a step held longer is stopped well within the check's own limit
+        held = min(HELD_LIMIT, HELD_SHARE * limit) if limit else HELD_LIMIT
+        return RemoteLearner(exercise, request.config.stash[_submission_key] / folder.name, fork_server(), held)
     return Learner(exercise, request.config.stash[_submission_key] / folder.name, request.config.stash[_modules_key],
                    after_run=_after_run)
 
@@ -199,11 +210,24 @@ def _end_leftover_processes(spare: frozenset[int] = frozenset()) -> None:
             _signal(pid, signal.SIGCONT)
     else:
         _signal_all(signal.SIGKILL)
-    try:
-        while os.waitpid(-1, os.WNOHANG)[0]:
+    _reap(spare)
+
+
+def _reap(spare: frozenset[int]) -> None:
+    """Reap what was killed (its orphans come to us: the exercise's fork is their subreaper) until
+    only we, process 1 and ``spare`` are left, for at most REAP_TIME s: a killed process dies a
+    moment later, and its zombie counts against the run's process limit until reaped."""
+    deadline = time.monotonic() + REAP_TIME
+    while True:
+        try:
+            while os.waitpid(-1, os.WNOHANG)[0]:
+                pass
+        except ChildProcessError:
             pass
-    except ChildProcessError:
-        pass
+        left = [pid for pid in _processes() if pid not in spare and pid not in (1, os.getpid())]
+        if not left or time.monotonic() > deadline:
+            return
+        time.sleep(0.01)
 
 
 def _signal_all(number: int) -> None:
@@ -224,10 +248,15 @@ def _processes() -> list[int]:
     return [int(name) for name in os.listdir("/proc") if name.isdigit()]
 
 
+def _judged_apart(item: pytest.Item) -> bool:
+    """Whether the learner's code of this check runs in a process of its own."""
+    return item.get_closest_marker("judged_apart") is not None and not item.config.getoption("judge_in_process")
+
+
 def _spared(item: pytest.Item) -> frozenset[int]:
     """The fork server of a check judged apart (no learner code ever ran in its process, so
     nothing here can have been replaced): it serves the exercise's next check."""
-    if item.get_closest_marker("judged_apart") is None:
+    if not _judged_apart(item):
         return frozenset()
     from grader.remote.learner import server_pids
 

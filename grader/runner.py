@@ -358,13 +358,15 @@ def run_pytest(
     isolated: bool = False,
     hide: tuple[Path, ...] = (),
     bytecode: bool = False,
+    in_process: bool = False,
 ) -> Outcome:
     """Run ``pytest paths --submission submission`` in ``root`` and collect its records.
 
     ``hide``: folders a jailed child must not see, besides the kit's own secrets.
     ``isolated`` hands ``root`` to the jailed user: it must be a throwaway copy (``batch._sandbox``).
     ``bytecode``: let pytest cache its rewritten test modules in ``__pycache__`` (off: learner runs
-    leave no files behind).
+    leave no files behind). ``in_process``: judge the checks marked ``judged_apart`` in pytest's
+    process too (``--judge-in-process``).
     """
     if isolated and root.resolve() == KIT_ROOT:
         raise ValueError("an isolated run gives its root folder to the jailed user: pass a throwaway copy, not the kit")
@@ -374,6 +376,7 @@ def run_pytest(
             *PLUGINS, "--submission", str(submission), "--awaitlings-record", str(record),
             "-q", "--no-header", "--strict-markers", "--import-mode=importlib", "-p", "no:cacheprovider",
             "--rootdir", str(root), "--check-timeout", str(check_timeout), "-o", "timeout_method=signal",
+            *(["--judge-in-process"] if in_process else []),
         ]
         env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTHONDONTWRITEBYTECODE": "1"}
         if bytecode:

@@ -181,7 +181,7 @@ def test_a_hostile_submission_is_graded_and_cannot_write_its_own_grade(made, tmp
     settled = [t for t in result["tests"] if "settled" in t["name"].lower() or "return_exceptions" in t["name"]]
     expected = sum(c.max_points for c in plan.checks["03_gather"] if "settled" not in c.check)
     assert sum(t["score"] for t in result["tests"]) == expected
-    assert any("no result" in (t["message"] or "") for t in result["tests"]), settled
+    assert any("ended its own process" in (t["message"] or "") for t in result["tests"]), settled
 
 
 @pytest.mark.parametrize(

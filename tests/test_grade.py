@@ -52,7 +52,7 @@ def test_sample_class_gets_the_expected_grades_and_outputs(plan, tmp_path):
     assert [r["learner"] for r in rows] == sorted(EXPECTED)
     assert {r["learner"]: int(float(r["total"])) for r in rows} == {k: sum(v) for k, v in EXPECTED.items()}
     fay = (tmp_path / "feedback" / "fay.md").read_text()
-    assert batch.NO_RESULT in fay and "Hint:" in fay
+    assert "Your code ended its own process before fetch_all_settled returned (exit code 0)" in fay and "Hint:" in fay
     solution = (ROOT / "solutions" / "03_gather" / "gather.py").read_text()
     checks = (ROOT / "checks" / "03_gather" / "test_gather_checks.py").read_text()
     for path in (tmp_path / "feedback").glob("*.md"):
@@ -76,9 +76,18 @@ SOLUTION = (ROOT / "solutions" / "03_gather" / "gather.py").read_text()
 def test_forged_records_are_dropped(plan, tmp_path):
     forger = SOLUTION.replace("import asyncio", '''import asyncio
 import json
-import sys
+import os
 
-_path = sys.argv[sys.argv.index("--awaitlings-record") + 1]
+def _records():  # judged apart, from the judging process's command line (any ancestor's)
+    pid = os.getpid()
+    while pid > 1:
+        arguments = open(f"/proc/{pid}/cmdline", "rb").read().split(b"\\0")
+        if b"--awaitlings-record" in arguments:
+            return arguments[arguments.index(b"--awaitlings-record") + 1].decode()
+        pid = int(open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[1])
+
+
+_path = _records()
 for _check in ("test_settled_puts_exceptions_in_place", "test_settled_runs_fetches_together"):
     with open(_path, "a") as _out:
         _out.write(json.dumps({"exercise": "03_gather", "check": _check, "title": "", "nodeid": "x::" + _check,

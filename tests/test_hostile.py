@@ -1,7 +1,13 @@
 """Hostile submissions: each scores 0 on the exercise it attacks (03), keeps its other
 exercise (01), leaves the other learners, the kit and the outputs untouched, and never
-stops the batch. One class holds them all; it is graded once, each case is a test."""
+stops the batch. One class holds them all; it is graded once, each case is a test.
 
+03's checks are judged apart (grader/remote): the class is graded twice. Once with 03 judged in
+the checks' own process (``Plan.in_process``), as the exercises not judged apart yet are: the
+guards of that process must hold. Once as shipped, judged apart: no attack scores more than the
+plain code it wraps."""
+
+import dataclasses
 import hashlib
 import os
 import shutil
@@ -415,10 +421,24 @@ def graded(tmp_path_factory):
     before = {name: hashlib.sha256(path.read_bytes()).hexdigest() for name, path in TARGETS.items()}
     for folder in [LEFT_IN_TMP.parent, *WORLD_WRITABLE]:
         (folder / LEFT_IN_TMP.name).unlink(missing_ok=True)
-    plan = batch.plan(ROOT, ["01", "03"])
+    plan = dataclasses.replace(batch.plan(ROOT, ["01", "03"]), in_process=True)
     results = {r.learner: r for r in batch.grade(submissions, out, plan, jobs=2)}
     after = {name: hashlib.sha256(path.read_bytes()).hexdigest() for name, path in TARGETS.items()}
     return plan, results, before == after, submissions
+
+
+@pytest.fixture(scope="module")
+def graded_apart(graded, tmp_path_factory):
+    """The same class, but for the learners that reach across exercises, graded as shipped."""
+    _, _, _, submissions = graded
+    apart = tmp_path_factory.mktemp("hostile-apart") / "class"
+    for learner in [*HOSTILE, *AS_CODE, "writes_outside", "honest"]:
+        shutil.copytree(submissions / learner, apart / learner)
+    before = {name: hashlib.sha256(path.read_bytes()).hexdigest() for name, path in TARGETS.items()}
+    plan = batch.plan(ROOT, ["01", "03"])
+    results = {r.learner: r for r in batch.grade(apart, apart.parent / "out", plan, jobs=2)}
+    after = {name: hashlib.sha256(path.read_bytes()).hexdigest() for name, path in TARGETS.items()}
+    return plan, results, before == after, apart
 
 
 def _full(plan, exercise):
@@ -433,6 +453,24 @@ def test_hostile_submission_scores_zero_on_its_exercise_only(graded, learner):
     assert result.score("03_gather") == 0, [(c.check, c.outcome, c.message[:120]) for c in result.checks if c.points]
     assert result.score("01_coroutines") == _full(plan, "01_coroutines")
     assert kit_untouched
+    assert (submissions / "honest" / "03_gather" / "gather.py").read_text() == SOLVED
+
+
+@pytest.mark.timeout(900)
+@pytest.mark.parametrize("learner", [*HOSTILE, *AS_CODE, "writes_outside"])
+def test_judged_apart_no_attack_scores_more_than_the_plain_code_it_wraps(graded_apart, learner):
+    """Its 03 scores at most what plain sequential code scores (0 for the attacks whose own code
+    fails every check), every check of 03 is judged, 01 keeps full marks, and the kit and the
+    honest learner are untouched."""
+    plan, results, kit_untouched, submissions = graded_apart
+    result, plain = results[learner], results["sequential"].score("03_gather")
+    assert result.score("03_gather") <= plain < 10, [(c.check, c.message[:120]) for c in result.checks if c.points]
+    if learner in HOSTILE and SEQUENTIAL not in (submissions / learner / "03_gather" / "gather.py").read_text():
+        assert result.score("03_gather") == 0, [(c.check, c.message[:120]) for c in result.checks if c.points]
+    unjudged = [c.check for c in result.checks if c.exercise == "03_gather" and c.message.startswith(batch.NO_RESULT)]
+    assert not unjudged, unjudged  # each check judged on its own: the learner's process ends, never the judge's
+    assert result.score("01_coroutines") == _full(plan, "01_coroutines")
+    assert kit_untouched and results["honest"].score() == _full(plan, "01_coroutines") + _full(plan, "03_gather")
     assert (submissions / "honest" / "03_gather" / "gather.py").read_text() == SOLVED
 
 
@@ -658,7 +696,7 @@ def test_code_that_never_lets_the_interpreter_go_is_stopped_without_its_records(
         shutil.copytree(ROOT / "solutions" / "01_coroutines", folder / "01_coroutines")
         (folder / "03_gather").mkdir()
         (folder / "03_gather" / "gather.py").write_text(_gather("return sum(range(10 ** 15))", top=top))
-    plan = batch.plan(ROOT, ["01", "03"])
+    plan = dataclasses.replace(batch.plan(ROOT, ["01", "03"]), in_process=True)  # judged apart, 03 is held and named
     runs, real_run = [], batch._run
     monkeypatch.setattr(batch, "_run", lambda *args: runs.append(args[2]) or real_run(*args))
     started = time.monotonic()

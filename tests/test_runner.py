@@ -1,4 +1,5 @@
-"""The runner bounds a hostile child: it keeps finished checks and kills what hangs."""
+"""The runner bounds a hostile child: it keeps finished checks and kills what hangs. Its cases on 03
+run judged in pytest's process (`in_process`): the guards of the exercises not judged apart yet."""
 
 import os
 import signal
@@ -33,7 +34,8 @@ def _submit(tmp_path, settled_body, top=""):
 
 
 def test_exit_mid_run_keeps_finished_checks(tmp_path):
-    outcome = run_pytest(["checks/03_gather"], _submit(tmp_path, "    import os\n    os._exit(0)"))
+    """Judged in pytest's process, the exit ends the run (judged apart, it ends only the learner's)."""
+    outcome = run_pytest(["checks/03_gather"], _submit(tmp_path, "    import os\n    os._exit(0)"), in_process=True)
     by_check = {r.check: r.outcome for r in outcome.records.values()}
     assert by_check["test_fetch_all_runs_fetches_together"] == "passed"
     assert by_check["test_settled_puts_exceptions_in_place"] == "collected"  # no result: scores 0
@@ -48,7 +50,7 @@ def test_unstoppable_child_is_killed_with_its_process_group(tmp_path):
     body = "    signal.signal(signal.SIGALRM, signal.SIG_IGN)  # pytest-timeout can't stop it\n    while True:\n        pass"
     submission = _submit(tmp_path / "submission", body, top)
     start = time.monotonic()
-    outcome = run_pytest(["checks/03_gather"], submission, wall_limit=5, check_timeout=2)
+    outcome = run_pytest(["checks/03_gather"], submission, wall_limit=5, check_timeout=2, in_process=True)
     assert outcome.returncode is None  # killed at the wall-clock limit
     assert outcome.stopped == "it was still running after 5 s, so the run was stopped"
     assert time.monotonic() - start < 15
@@ -73,7 +75,7 @@ def test_a_stuck_thread_of_the_learner_does_not_hold_the_run(tmp_path):
         "    return await asyncio.gather(*(fetch(item) for item in items), return_exceptions=True)"
     )
     start = time.monotonic()
-    outcome = run_pytest(["checks/03_gather"], _submit(tmp_path, body), wall_limit=60)
+    outcome = run_pytest(["checks/03_gather"], _submit(tmp_path, body), wall_limit=60, in_process=True)
     assert outcome.returncode is not None, "the run was killed at the wall-clock limit"
     assert time.monotonic() - start < 30
     assert all(r.outcome == "passed" for r in outcome.records.values())
@@ -148,7 +150,7 @@ def test_an_interrupted_run_leaves_no_child_behind(tmp_path):
     try:
         threading.Thread(target=when_running, daemon=True).start()
         with pytest.raises(Interrupted):
-            run_pytest(["checks/03_gather"], submission, wall_limit=120)
+            run_pytest(["checks/03_gather"], submission, wall_limit=120, in_process=True)
     finally:
         signal.signal(signal.SIGUSR1, previous)
     time.sleep(0.2)
@@ -160,7 +162,7 @@ def test_code_that_swallows_its_own_stopping_does_not_hold_the_run(tmp_path):
     coroutine catches its own closing when collected: the run still ends, every check recorded,
     long before the wall-clock limit (it took the whole limit, twice in a batch, before)."""
     body = "    while True:\n        try:\n            await asyncio.sleep(3600)\n        except BaseException:\n            pass"
-    outcome = run_pytest(["checks/03_gather"], _submit(tmp_path, body), wall_limit=120, check_timeout=2)
+    outcome = run_pytest(["checks/03_gather"], _submit(tmp_path, body), wall_limit=120, check_timeout=2, in_process=True)
     assert outcome.returncode is not None, "the run was killed at the wall-clock limit"
     settled = {k: r for k, r in outcome.records.items() if "settled" in k}
     assert settled and all(r.outcome == "failed" for r in settled.values()), settled

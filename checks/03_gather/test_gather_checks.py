@@ -9,6 +9,8 @@ from grader.failure import CheckFailed
 from grader.learner import first_leaf, known_advice
 from grader.probes import Probe
 
+pytestmark = pytest.mark.judged_apart  # the learner's code runs in a process of its own (grader.remote)
+
 GATHER = "asyncio.gather(*(fetch(item) for item in items))"
 SETTLED = "asyncio.gather(..., return_exceptions=True)"
 # Not in sorted order, and the later items finish first: order checks see the difference.

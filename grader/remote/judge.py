@@ -16,10 +16,11 @@ import asyncio
 import ctypes
 import inspect
 import math
+import os
+import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +53,7 @@ class Outcome:
     busy: bool = False  # it woke ROUNDS times with no end in sight (a poll loop)
     held: float | None = None  # real seconds it kept its loop busy before it was stopped
     ended_early: str | None = None  # its process ended, or broke the protocol, before reporting
+    exit_status: str | None = None  # then: "exit code 3", "killed by SIGSEGV"
     leaked: list[str] = field(default_factory=list)  # its tasks still pending when it returned (or the scenario did)
     unawaited: dict[str, int] = field(default_factory=dict)  # proxy calls made but never awaited
     # what the learner process's guards saw (with a budget): the kit's own detectors, run there
@@ -176,7 +178,7 @@ class Judge:
                 return
             try:
                 self._handle(message)
-            except (wire.ProtocolError, LookupError, TypeError, ValueError) as error:
+            except (wire.ProtocolError, LookupError, TypeError, ValueError, AttributeError) as error:
                 self._broke(error)
                 return
 
@@ -283,10 +285,8 @@ class Judge:
             self.calls.pop(ident, None)
         try:
             self.outbox.append({"op": op, "id": ident, key: self.codec.encode(value)})
-        except TypeError as bug:  # a check handed out something the wire cannot carry
-            future = self.closed if self.done.done() else self.done
-            if not future.done():
-                future.set_exception(bug)
+        except TypeError as error:  # what the learner sent came back too deep (or a check's value cannot go)
+            self._broke(error)
 
     def _set(self, **report: Any) -> None:
         for key, value in report.items():
@@ -390,6 +390,16 @@ def _play(loop: asyncio.AbstractEventLoop, judge: Judge, run: dict, scenario: Ca
     return outcome
 
 
+def _exit_status(code: int) -> str:
+    """``exit code 3``, or ``killed by SIGSEGV`` for a negative code."""
+    if code >= 0:
+        return f"exit code {code}"
+    try:
+        return f"killed by {signal.Signals(-code).name}"
+    except ValueError:
+        return f"killed by signal {-code}"
+
+
 async def _waiting(future: asyncio.Future) -> None:
     await future
 
@@ -428,7 +438,7 @@ def run_remote(
     loop = looptime.new_event_loop()
     token = current_loop.set(loop)
     ours, theirs = socket.socketpair()
-    log = tempfile.TemporaryFile()
+    log = open(os.devnull, "wb")  # what the learner prints is not read (nor stored, however much)
     start = time.perf_counter()
     if server is not None:
         child = server.fork(theirs, log.fileno())
@@ -454,17 +464,17 @@ def run_remote(
             loop.run_until_complete(judge.closed)
         else:
             outcome = _play(loop, judge, run, scenario, limit)
-        if outcome.ended_early == ENDED:  # let it finish exiting, for its exit code
+        ended = outcome.ended_early == ENDED  # by itself (not for breaking the protocol)
+        if ended:  # let it finish exiting, for its exit code
             try:
                 child.wait(timeout=1.0)
             except subprocess.TimeoutExpired:
                 pass
         child.kill()
         code = child.wait()
-        if outcome.ended_early:
-            log.seek(0)
-            output = log.read()[-1000:].decode(errors="replace").strip()
-            outcome.ended_early += f" (exit code {code})" + (f"; its output ended: {output}" if output else "")
+        if ended:  # what it printed is never quoted: the learner's text, not the judge's
+            outcome.exit_status = _exit_status(code)
+            outcome.ended_early += f" ({outcome.exit_status})"
         running = [*judge.calls.values(), *judge.stand_ins]
         for task in running:  # calls still running: cancelled here, as the probes record
             task.cancel()

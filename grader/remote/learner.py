@@ -21,12 +21,16 @@ from grader import messages
 from grader.blocking import BlockingCall, HeldLoop, Location
 from grader.catalog import Exercise
 from grader.failure import CheckFailed
-from grader.learner import Call, describe_call, error_text, first_leaf
+from grader.learner import Call, describe_call, error_text, first_leaf, syntax_failure
 from grader.loop import CALLBACK_BUDGET, LOOP_LIMIT, Run
 from grader.remote.forkserver import ForkServer
-from grader.remote.judge import Outcome, run_remote
+from grader.remote.judge import HELD_LIMIT, Outcome, run_remote
 
-ENDED_EARLY = "Called {call}. Its process ended before {function} returned: {why}."
+ENDED_EARLY = (
+    "Called {call}. Your code ended its own process before {function} returned ({status}): an `os._exit`, "
+    "a crash in C code or a signal. Let {function} return its result, or raise an exception."
+)
+BROKE_PROTOCOL = "Called {call}. Its process could not be judged: {why}."
 
 
 @functools.cache
@@ -47,8 +51,9 @@ class RemoteLearner:
     """One exercise of one submission, judged apart: same ``run``, ``coroutine_function`` and
     ``is_async_def`` as ``grader.learner.Learner``."""
 
-    def __init__(self, exercise: Exercise, folder: Path, server: Any = None) -> None:
+    def __init__(self, exercise: Exercise, folder: Path, server: Any = None, held_limit: float = HELD_LIMIT) -> None:
         self.exercise = exercise
+        self.held_limit = held_limit  # real seconds one step of the learner's code may take
         self.folder = folder
         self.path = (folder / exercise.filename).resolve()
         self.server = server
@@ -71,12 +76,15 @@ class RemoteLearner:
         if not self.path.is_file():
             return CheckFailed(messages.MISSING_FILE.format(
                 file=self.path.name, folder=self.folder, stub=f"exercises/{self.exercise.name}/{self.path.name}"))
-        outcome = run_remote(self.path, name, (), server=self.server, kind_only=True)
+        outcome = run_remote(self.path, name, (), server=self.server, kind_only=True, held_limit=self.held_limit)
         error = outcome.error
+        if outcome.held is not None or outcome.hung or outcome.busy:
+            return CheckFailed(messages.IMPORT_TIMEOUT.format(file=self.path.name, line="?"))
         if outcome.ended_early:
-            return CheckFailed(messages.IMPORT_FAILED.format(file=self.path.name, line="?", error=outcome.ended_early))
+            return CheckFailed(messages.IMPORT_ENDED.format(
+                file=self.path.name, status=outcome.exit_status or outcome.ended_early))
         if isinstance(error, SyntaxError):
-            return CheckFailed(messages.SYNTAX_ERROR.format(file=self.path.name, line=error.lineno or "?", msg=error.msg))
+            return syntax_failure(error, self.path)
         if isinstance(error, AttributeError) and not outcome.where(error):
             return CheckFailed(messages.MISSING_FUNCTION.format(file=self.exercise.filename, function=name))
         if error is not None:
@@ -111,10 +119,10 @@ class RemoteLearner:
             self._kind(name)
         else:
             self.coroutine_function(name, plain_def)
-        outcome = run_remote(self.path, name, args, limit, server=self.server, budget=budget)
+        outcome = run_remote(self.path, name, args, limit, server=self.server, budget=budget, held_limit=self.held_limit)
         text = describe_call(name, args)
         if outcome.ended_early:
-            raise CheckFailed(ENDED_EARLY.format(call=text, function=name, why=outcome.ended_early))
+            raise _ended(text, name, outcome)
         probes = [a for a in args if hasattr(a, "spans") and hasattr(a, "never_awaited")]
         for probe in probes:  # calls made in the learner's process but never awaited never reach the probe
             _count_unawaited(probe, outcome.unawaited.get(probe.name, 0))
@@ -130,14 +138,21 @@ class RemoteLearner:
         """``Learner.run_scenario``: ``scenario(function)`` runs here, on the judge's loop, and its
         ``function(*args)`` runs ``name`` in a learner process."""
         self.coroutine_function(name)
-        outcome = run_remote(self.path, name, (), limit, server=self.server, budget=budget, scenario=scenario)
+        outcome = run_remote(self.path, name, (), limit, server=self.server, budget=budget, scenario=scenario,
+                             held_limit=self.held_limit)
         if outcome.ended_early:
-            raise CheckFailed(ENDED_EARLY.format(call=text, function=name, why=outcome.ended_early))
+            raise _ended(text, name, outcome)
         for probe in probes:
             _count_unawaited(probe, outcome.unawaited.get(probe.name, 0))
         call = RemoteCall(name, text, as_run(outcome), self, list(probes), outcome)
         call.fail_on_harness_findings(limit, budget, hang_causes)
         return call
+
+
+def _ended(call: str, function: str, outcome: Outcome) -> CheckFailed:
+    if outcome.exit_status is None:  # it broke the protocol
+        return CheckFailed(BROKE_PROTOCOL.format(call=call, why=outcome.ended_early))
+    return CheckFailed(ENDED_EARLY.format(call=call, function=function, status=outcome.exit_status))
 
 
 def _stand_in(kind: str, name: str) -> Callable[..., Any]:

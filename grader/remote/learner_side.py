@@ -327,7 +327,7 @@ def main(fd: int) -> None:
     asyncio.set_event_loop(loop)
     try:
         function = load(run["path"], run["function"])
-    except Exception as error:  # a syntax error, a failing import, no such function
+    except BaseException as error:  # a syntax error, a failing import, SystemExit there, no such function
         link.send({"op": "done", "error": link.codec.encode(error), "leaked": [], "unawaited": {}})
         link.send({"op": "ended", "unawaited": {}})
         os._exit(0)

@@ -16,24 +16,17 @@ import pytest
 from grader.loop import run_coroutine
 from grader.probes import Probe
 from grader.remote import judge
-from grader.remote.forkserver import ForkServer
 from grader.remote.judge import run_remote
 from grader.remote.wire import Opaque, RemoteError
 
 SOLUTION_03 = Path(__file__).resolve().parents[2] / "solutions" / "03_gather" / "gather.py"
 
 
-@pytest.fixture(scope="module")
-def fork_server():
-    with ForkServer() as server:
-        yield server
-
-
 @pytest.fixture(autouse=True, params=["started", "forked"])
 def start_mode(request, monkeypatch):
     """``run_remote`` here, bound to the way its learner process is made."""
     if request.param == "forked":
-        server = request.getfixturevalue("fork_server")
+        server = request.getfixturevalue("server")
         monkeypatch.setitem(globals(), "run_remote", functools.partial(judge.run_remote, server=server))
 
 
@@ -461,6 +454,33 @@ def test_a_learner_that_writes_to_the_socket_breaks_the_protocol(module_of):
     """)
     run = run_remote(path, "forge", ())
     assert run.ended_early.startswith("its process broke the protocol (ProtocolError: a frame of 4294967295 bytes")
+
+
+def test_malformed_frames_sent_through_the_learners_own_link_break_the_protocol(module_of):
+    """Found by a red-team pass: a report after "done" whose counts are a list, and a call whose
+    argument, 33 levels deep, comes back inside the fetch's KeyError too deep for the wire, each
+    escaped the judge (AttributeError, TypeError) and was reported as the learner's own error."""
+    path = module_of("""
+        async def late_report(fetch):
+            loop = asyncio.get_running_loop()
+            loop.call_soon(lambda: loop._link.send({"op": "ended", "unawaited": []}))
+            return 1
+
+        async def deep_call(fetch):
+            link = asyncio.get_running_loop()._link
+            number = next(n for n, p in link.codec._proxies.items() if p is fetch)
+            deep = "leaf"
+            for _ in range(33):
+                deep = {"tuple": [deep]}
+            link._ids += 1
+            link.waiting[link._ids] = asyncio.get_running_loop().create_future()
+            link.post({"op": "call", "id": link._ids, "proxy": number, "args": {"list": [deep]}})
+            return await link.waiting[link._ids]
+    """)
+    late = run_remote(path, "late_report", (Probe(),))
+    assert late.value == 1 and late.error is None  # the report it forged after its return is refused
+    deep = run_remote(path, "deep_call", (Probe(delay={"a": 1.0}.__getitem__),))
+    assert deep.ended_early.startswith("its process broke the protocol (TypeError: cannot send"), deep.ended_early
 
 
 def test_a_syntax_error_is_reported_with_its_line(module_of):

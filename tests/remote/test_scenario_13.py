@@ -11,7 +11,6 @@ import pytest
 from grader import catalog
 from grader.failure import CheckFailed
 from grader.learner import Learner
-from grader.remote.forkserver import ForkServer
 from grader.remote.learner import RemoteLearner
 
 KIT = Path(__file__).resolve().parents[2]
@@ -37,12 +36,6 @@ def verdicts(learner) -> dict[str, str]:
         else:
             found[name] = "passed"
     return found
-
-
-@pytest.fixture(scope="module")
-def server():
-    with ForkServer() as running:
-        yield running
 
 
 @pytest.mark.parametrize("path", SUBMISSIONS, ids=[p.stem if p.parent.name != EXERCISE.name or "submissions" in str(p)

@@ -9,7 +9,6 @@ Not judged apart yet: crunch's two checks (``NEEDS_PLAIN_CALLABLES``)."""
 import pytest
 
 from grader import catalog
-from grader.remote.forkserver import ForkServer
 from check_suites import KIT, both_ways, submissions
 
 EXERCISE = catalog.find("02_event_loop")
@@ -28,12 +27,6 @@ PROCESS_NEVER_CALLED = {
     "crunch_async_generator",  # refused as an async generator before anything runs
     "time_sleep",  # stopped at its blocking time.sleep first
 }
-
-
-@pytest.fixture(scope="module")
-def server():
-    with ForkServer() as running:
-        yield running
 
 
 @pytest.mark.parametrize("path", SUBMISSIONS, ids=["solution", *(p.stem for p in SUBMISSIONS[1:])])

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from grader import catalog
-from grader.remote.forkserver import ForkServer
 from grader.remote.learner import RemoteLearner
 
 KIT = Path(__file__).resolve().parents[2]
@@ -21,12 +20,6 @@ CHECKS = KIT / "checks" / "03_gather" / "test_gather_checks.py"
 CASES = [Case(EXERCISE, KIT / "solutions" / "03_gather" / "gather.py", all_pass=True)] + [
     parse(path) for path in sorted((KIT / "tests" / "submissions" / "03_gather").glob("*.py"))
 ]
-
-
-@pytest.fixture(scope="module")
-def server():
-    with ForkServer() as running:
-        yield running
 
 
 def verdicts(case: Case, folder: Path, server) -> dict[str, tuple[str, str]]:

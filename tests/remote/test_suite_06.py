@@ -7,18 +7,11 @@ keyword arguments (``seconds=``, ``deadline=``), and read what is still pending 
 import pytest
 
 from grader import catalog
-from grader.remote.forkserver import ForkServer
 from check_suites import KIT, both_ways, submissions
 
 EXERCISE = catalog.find("06_timeouts")
 CHECKS = KIT / "checks" / EXERCISE.name / "test_timeouts_checks.py"
 SUBMISSIONS = submissions(EXERCISE)
-
-
-@pytest.fixture(scope="module")
-def server():
-    with ForkServer() as running:
-        yield running
 
 
 @pytest.mark.parametrize("path", SUBMISSIONS, ids=["solution", *(p.stem for p in SUBMISSIONS[1:])])

@@ -12,7 +12,6 @@ import re
 import pytest
 
 from grader import catalog
-from grader.remote.forkserver import ForkServer
 from check_suites import KIT, both_ways, submissions
 
 EXERCISE = catalog.find("13_error_handling")
@@ -38,12 +37,6 @@ NEEDS_LEARNER_TASKS = {("fire_and_forget_settled", "test_fetch_settled_keeps_the
 # asyncio.as_completed of coroutines starts their tasks in the order of a set, by address: the order
 # of the fetches in a message is by chance, in one process as apart.
 ORDER_BY_CHANCE = {"settled_as_completed_wrappers", "settled_zip_as_completed"}
-
-
-@pytest.fixture(scope="module")
-def server():
-    with ForkServer() as running:
-        yield running
 
 
 def agree(here: tuple[str, str], apart: tuple[str, str], by_chance: bool) -> bool:
