@@ -155,7 +155,8 @@ def learner(request: pytest.FixtureRequest):
 
         limit = _timeout_of(request.node)  # a step held longer is stopped well within the check's own limit
         held = min(HELD_LIMIT, HELD_SHARE * limit) if limit else HELD_LIMIT
-        return RemoteLearner(exercise, request.config.stash[_submission_key] / folder.name, fork_server(), held)
+        return RemoteLearner(exercise, request.config.stash[_submission_key] / folder.name, fork_server(), held,
+                             request.config.stash[_modules_key])
     return Learner(exercise, request.config.stash[_submission_key] / folder.name, request.config.stash[_modules_key],
                    after_run=_after_run)
 

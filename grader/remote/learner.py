@@ -51,13 +51,16 @@ class RemoteLearner:
     """One exercise of one submission, judged apart: same ``run``, ``coroutine_function`` and
     ``is_async_def`` as ``grader.learner.Learner``."""
 
-    def __init__(self, exercise: Exercise, folder: Path, server: Any = None, held_limit: float = HELD_LIMIT) -> None:
+    def __init__(self, exercise: Exercise, folder: Path, server: Any = None, held_limit: float = HELD_LIMIT,
+                 memory: dict | None = None) -> None:
         self.exercise = exercise
         self.held_limit = held_limit  # real seconds one step of the learner's code may take
         self.folder = folder
         self.path = (folder / exercise.filename).resolve()
         self.server = server
-        self._kinds: dict[str, str | CheckFailed] = {}
+        # what each function is, and the functions a run had to stop (held without end), for the run's
+        # next checks: shared between them, as one process keeps its imported module
+        self._memory = {} if memory is None else memory
 
     @property
     def files(self) -> frozenset[str]:
@@ -65,9 +68,11 @@ class RemoteLearner:
 
     def _kind(self, name: str) -> str:
         """What ``name`` is, asked of a learner process once (an import failure is remembered)."""
-        if name not in self._kinds:
-            self._kinds[name] = self._ask_kind(name)
-        found = self._kinds[name]
+        if ("held", self.path, name) in self._memory:  # running it again would only wait for the same limit
+            raise CheckFailed(messages.STUCK_BEFORE.format(function=name))
+        if ("kind", self.path, name) not in self._memory:
+            self._memory[("kind", self.path, name)] = self._ask_kind(name)
+        found = self._memory[("kind", self.path, name)]
         if isinstance(found, CheckFailed):
             raise CheckFailed(found.message, found.advice)
         return found
@@ -95,6 +100,10 @@ class RemoteLearner:
             return CheckFailed(messages.MISSING_FUNCTION.format(file=self.exercise.filename, function=name))
         return outcome.value
 
+    def _remember_held(self, name: str, outcome: Outcome) -> None:
+        if outcome.held is not None:
+            self._memory[("held", self.path, name)] = True
+
     def is_async_def(self, name: str) -> bool:
         return self._kind(name) == "coroutine function"
 
@@ -121,6 +130,7 @@ class RemoteLearner:
             self.coroutine_function(name, plain_def)
         outcome = run_remote(self.path, name, args, limit, server=self.server, budget=budget, held_limit=self.held_limit)
         text = describe_call(name, args)
+        self._remember_held(name, outcome)
         if outcome.ended_early:
             raise _ended(text, name, outcome)
         probes = [a for a in args if hasattr(a, "spans") and hasattr(a, "never_awaited")]
@@ -140,6 +150,7 @@ class RemoteLearner:
         self.coroutine_function(name)
         outcome = run_remote(self.path, name, (), limit, server=self.server, budget=budget, scenario=scenario,
                              held_limit=self.held_limit)
+        self._remember_held(name, outcome)
         if outcome.ended_early:
             raise _ended(text, name, outcome)
         for probe in probes:
