@@ -18,9 +18,13 @@ from typing import Any
 
 import pytest
 
+from grader import learner_tasks
 from grader.failure import CheckFailed
 from grader.learner import describe_call, short
+from grader.learner_tasks import Wait
 from grader.timeline import Span, render
+
+pytestmark = pytest.mark.judged_apart  # the learner's code runs in a process of its own (grader.remote)
 
 EXACT = 1e-6  # loop time is virtual: correct code hits the expected figure exactly
 GRACE = 60.0  # seconds of loop time, past the slowest possible schedule, before a run counts as stuck
@@ -310,21 +314,12 @@ def ideal(job: Job) -> tuple[list[Span], float]:
 # --- running the learner's function -------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Waiting:
-    """A learner task paused inside a queue method when the run was declared stuck."""
-
-    kind: str  # "get", "put" or "join"
-    queue: asyncio.Queue
-    task: str
-
-
 @dataclass
 class Stuck:
     """What the scenario returns when the learner's function had not returned in time."""
 
     at: float
-    waiting: list[Waiting]
+    waiting: list[Wait]
 
 
 @dataclass
@@ -337,27 +332,9 @@ class Seen:
     )
 
 
-def _task_name(task: asyncio.Task) -> str:
-    return getattr(task.get_coro(), "__qualname__", None) or task.get_name()
-
-
-def _queue_waits(tasks: set[asyncio.Task]) -> list[Waiting]:
-    """Which tasks are paused in Queue.get / put / join, found by walking their await chains."""
-    found = []
-    for task in tasks:
-        coroutine = task.get_coro()
-        while coroutine is not None:
-            frame = getattr(coroutine, "cr_frame", None)
-            owner = frame.f_locals.get("self") if frame is not None else None
-            if isinstance(owner, asyncio.Queue) and frame.f_code.co_name in (
-                "get",
-                "put",
-                "join",
-            ):
-                found.append(Waiting(frame.f_code.co_name, owner, _task_name(task)))
-                break
-            coroutine = getattr(coroutine, "cr_await", None)
-    return found
+def _queue_waits(tasks: set[asyncio.Task]) -> list[Wait]:
+    """Which tasks are paused in Queue.get / put / join."""
+    return [w for w in learner_tasks.waits(tasks) if w.kind == "Queue" and w.method in ("get", "put", "join")]
 
 
 def run(learner, job: Job):
@@ -381,7 +358,7 @@ def run(learner, job: Job):
                 job.process.log.cut = len(job.process.log)
                 current = asyncio.current_task()
                 seen.leaked = sorted(
-                    _task_name(t) for t in asyncio.all_tasks() - before - {current}
+                    learner_tasks.task_name(t) for t in learner_tasks.own(asyncio.all_tasks() - before - {current})
                 )
 
         task = asyncio.get_running_loop().create_task(pipeline(), name=job.function)
@@ -436,10 +413,10 @@ def judge_stuck(call, job: Job, stuck: Stuck) -> None:
         joins = [
             w
             for w in stuck.waiting
-            if w.kind == "join" and getattr(w.queue, "_unfinished_tasks", 0) > 0
+            if w.method == "join" and w.unfinished > 0
         ]
         if joins:
-            unfinished = joins[0].queue._unfinished_tasks
+            unfinished = joins[0].unfinished
             raise CheckFailed(
                 f"Called {call.text}. queue.join() never returned. {_all_done(total, job.noun, last)}, but {later} "
                 f"the queue still counted {_plural(unfinished, 'unfinished item')}: join() waits until task_done() "
@@ -448,7 +425,7 @@ def judge_stuck(call, job: Job, stuck: Stuck) -> None:
                 TASK_DONE,
                 picture,
             )
-        getters = sum(1 for w in stuck.waiting if w.kind == "get")
+        getters = sum(1 for w in stuck.waiting if w.method == "get")
         article = "an" if job.noun == "item" else "a"
         waiting = (
             f", with {_plural(getters, 'consumer')} waiting in queue.get() for {article} {job.noun} that never comes"
@@ -461,7 +438,7 @@ def judge_stuck(call, job: Job, stuck: Stuck) -> None:
             STOP,
             picture,
         )
-    putters = sum(1 for w in stuck.waiting if w.kind == "put")
+    putters = sum(1 for w in stuck.waiting if w.method == "put")
     if putters:
         raise CheckFailed(
             f"Called {call.text}. It never returned: it got stuck with {done} of {_plural(total, job.noun)} processed. "
@@ -471,7 +448,7 @@ def judge_stuck(call, job: Job, stuck: Stuck) -> None:
             EARLY_STOP,
             picture,
         )
-    kinds = Counter(w.kind for w in stuck.waiting)
+    kinds = Counter(w.method for w in stuck.waiting)
     quiet = max((e.at for e in job.process.log), default=0.0)
     where = "; ".join(
         f"{_plural(n, 'task')} waiting in queue.{kind}()"

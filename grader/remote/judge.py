@@ -17,6 +17,7 @@ import ctypes
 import inspect
 import math
 import os
+import select
 import signal
 import socket
 import subprocess
@@ -28,6 +29,7 @@ from typing import Any, Callable
 
 import looptime
 
+from grader import learner_tasks
 from grader.loop import CLEANUP_BUDGET, CLEANUP_TIME, current_loop
 from grader.remote import wire
 
@@ -87,16 +89,18 @@ class Judge:
         self.busy_since = time.monotonic()
         self.wake: asyncio.TimerHandle | None = None  # the learner's next timer
         self.calls: dict[int, asyncio.Task] = {}
-        self.stand_ins: list[asyncio.Task] = []  # for the learner's own tasks pending at its return
+        self.begun: set[int] = set()  # the calls whose task has taken its first step
+        self.mirrors: dict[int, StandIn] = {}  # the learner's own tasks, by their number there
+        self.caller: asyncio.Task | None = None  # the scenario's task that called the learner's function
         self.done = loop.create_future()  # the function's outcome is known
         self.answer: asyncio.Future | None = None  # the scenario's call of the function, waiting for it
         self.closed = loop.create_future()  # the learner's process is done with
         self.ending = False  # "end" is on its way: the clean-up
         self.leaked_at_end: list[str] | None = None  # its tasks still pending when told to end
-        self.held_back: list[dict] | None = None  # its messages after "done", until this loop is idle
+        self.held_back: list[dict] | None = None  # its messages from "done" on, until this loop has nothing ready
+        self.taking = False  # those are being taken now
         selector = loop._selector  # looptime's select moves time; the selector class's only waits
         self._timed_select = selector.select
-        self._real_select = type(selector).select.__get__(selector)
         selector.select = self._select
         loop.add_reader(sock.fileno(), self._receive)
 
@@ -119,25 +123,40 @@ class Judge:
         self.outbox.append({"op": "end", "time": CLEANUP_TIME, "budget": CLEANUP_BUDGET})
 
     def _select(self, timeout: float | None) -> list:
-        if timeout == 0 or self.closed.done():  # work is ready here: poll only
+        if self.closed.done():
             return self._timed_select(timeout)
-        if self.held_back is not None:  # this side has gone on from the function's return: now the rest
-            messages, self.held_back = self.held_back, None
+        if self.held_back is not None:  # the scenario goes on from the function's return first
+            if timeout == 0:
+                return self._timed_select(0)
+            messages, self.held_back, self.taking = self.held_back, None, True
             self._take(messages)
+            self.taking = False
+            self._await_idle()
             return []
-        if self.idle and self.outbox:
+        if not self.idle:  # the learner is running at this instant: time stands still, nothing runs here
+            self._await_idle()
+            return []
+        if timeout == 0:  # work is ready here: poll only
+            return self._timed_select(0)
+        if self.outbox:
             self._flush()
-            if self.closed.done():
-                return []
-        if not self.idle:  # the learner is running at this instant: wait for it, time stands still
-            ready = self._real_select(max(0.0, self.busy_since + self.held_limit - time.monotonic()))
-            if not ready and time.monotonic() - self.busy_since >= self.held_limit:
-                self._stop(held=time.monotonic() - self.busy_since)
-            return ready
+            return []
         if timeout is None or self.loop.time() + timeout > self.limit:
             self._stop(hung=True)  # nothing here or there can happen before the limit
             return []
         return self._timed_select(timeout)
+
+    def _await_idle(self) -> None:
+        """Take the learner's messages, in order, until it is idle (or has returned, or is stopped).
+        Nothing runs on this loop meanwhile, so what the judge does never depends on how the
+        learner's messages were spread in real time (a call and its cancel in one read or two)."""
+        while not self.idle and self.held_back is None and not self.closed.done():
+            left = self.busy_since + self.held_limit - time.monotonic()
+            if left <= 0:
+                self._stop(held=time.monotonic() - self.busy_since)
+                return
+            if select.select([self.sock], [], [], left)[0]:
+                self._receive()
 
     def _flush(self) -> None:
         if self.sent >= self.rounds:
@@ -167,11 +186,16 @@ class Judge:
         self._take(messages)
 
     def _take(self, messages: list[dict | None]) -> None:
-        """Act on the learner's messages in order (None: its end). Those after "done" wait until this loop
-        has nothing ready: in one process the scenario goes on from the function's return before any task runs."""
+        """Act on the learner's messages in order (None: its end). "done" waits until this loop has nothing
+        ready (what the learner's code did before it returned, a call begun or cancelled, has happened
+        here too), and the messages after it wait until that is so again: in one process the scenario
+        goes on from the function's return before any task runs."""
         for index, message in enumerate(messages):
             if self.held_back is not None:
                 self.held_back += messages[index:]
+                return
+            if type(message) is dict and message.get("op") == "done" and not self.done.done() and not self.taking:
+                self.held_back = messages[index:]
                 return
             if message is None:
                 self._stop(ended_early=ENDED)
@@ -200,8 +224,14 @@ class Judge:
             name = getattr(target, "name", None) or getattr(target, "__name__", "function")
             serve.__qualname__ = f"{name}({', '.join(map(wire.short, args))})"  # as a Probe names its calls
             self.calls[ident] = self.loop.create_task(serve)
+            if message.get("inside") is not False:  # in one process it runs inside the learner's task
+                learner_tasks.serving.add(self.calls[ident])
         elif op == "cancel":
-            self._cancel_call(_int(message["id"]))
+            ident = _int(message["id"])
+            if ident in self.begun:
+                self.calls[ident].cancel()
+            elif ident in self.calls:  # made in this same run of the learner's code, not begun here yet:
+                self.loop.call_soon(self.calls[ident].cancel)  # in one process it ran up to its first await
         elif op == "idle":
             if _int(message["seen"]) == self.sent:
                 self.idle = True
@@ -209,13 +239,16 @@ class Judge:
                     self.wake.cancel()
                 when = message["next"]
                 self.wake = None if when is None else self.loop.call_at(_time(when), self.outbox.append, {"op": "time"})
+            if "tasks" in message:
+                self._mirror(message["tasks"])
         elif op == "done":
             if not self.done.done():
                 self.held_back = []
-                self._stand_in_for(message.get("pending", []))
+                self._mirror(message.get("tasks", []))
             self._settle(**self._report(message))
             for ident in message.get("cancelled", [])[:1000]:  # after the answer: the scenario goes on first
-                self._cancel_call(_int(ident))
+                if (task := self.calls.get(_int(ident))) is not None:
+                    task.cancel()
         elif op == "ended":
             report = self._report(message)
             self.leaked_at_end = report.pop("leaked", None)
@@ -228,25 +261,42 @@ class Judge:
         else:
             raise wire.ProtocolError(f"an unknown op {op!r}")
 
-    def _stand_in_for(self, pending: Any) -> None:
-        """A task of this loop for each of the learner's own tasks still pending at its return
-        (named by its coroutine, cancelling if it was), so a scenario's ``asyncio.all_tasks()``
-        sees them as in one process; they end with the run."""
-        if type(pending) is not list:
-            raise wire.ProtocolError("a malformed list of pending tasks")
-        for entry in pending[:100]:
-            name, cancelling = entry if type(entry) is list and len(entry) == 2 else ("task", False)
-            coroutine = _waiting(self.loop.create_future())
-            coroutine.__qualname__ = name[:200] if type(name) is str else "task"
-            task = self.loop.create_task(coroutine)
-            if cancelling is True:
-                task.cancel()
-            self.stand_ins.append(task)
+    def _mirror(self, tasks: Any) -> None:
+        """Keep a task of this loop for each of the learner's own tasks (named by its coroutine, with
+        its name, cancelling if it is, and where it waits: ``grader.learner_tasks``), so a scenario's
+        ``asyncio.all_tasks()`` sees them as in one process; number 0, the function's own run, waits
+        in the scenario's task that called it. A stand-in ends when its task is no longer reported."""
+        if type(tasks) is not list:
+            raise wire.ProtocolError("a malformed list of tasks")
+        reported, main_wait = set(), None
+        for number, name, task_name, cancelling, wait in tasks[:100]:
+            number = _int(number)
+            if number == 0:
+                main_wait = wait
+                continue
+            reported.add(number)
+            if number not in self.mirrors:
+                self.mirrors[number] = StandIn(self.loop, _str(name), _str(task_name))
+            task = self.mirrors[number].task
+            if cancelling is True and not task.cancelling():
+                self.loop.call_soon(task.cancel)  # after its first step: it goes on waiting, cancelling
+            _tell(task, wait)
+        if self.caller is not None:
+            _tell(self.caller, main_wait)
+        for number in set(self.mirrors) - reported:  # ended there: ended here before the scenario goes on
+            self.mirrors.pop(number).end()
 
-    def _cancel_call(self, ident: int) -> None:
-        task = self.calls.get(ident)
-        if task is not None:
+    def release(self) -> list[asyncio.Task]:
+        """The run is over: the stand-ins end, what they told is forgotten, and the calls still
+        running are cancelled (as the probes record). Returns the tasks to wait for."""
+        stand_ins = [mirror.task for mirror in self.mirrors.values()]
+        for mirror in self.mirrors.values():
+            mirror.end()
+        for task in [*stand_ins, *([self.caller] if self.caller else [])]:
+            learner_tasks.told.pop(task, None)
+        for task in self.calls.values():
             task.cancel()
+        return [*self.calls.values(), *stand_ins]
 
     def _report(self, message: dict) -> dict:
         report: dict[str, Any] = {
@@ -271,6 +321,7 @@ class Judge:
 
     async def _serve(self, ident: int, target: Callable[..., Any], args: list) -> None:
         """Run one call of a judge callable here, on the judge's loop, and queue its answer."""
+        self.begun.add(ident)
         try:
             value = target(*args)
             if inspect.isawaitable(value):
@@ -283,6 +334,7 @@ class Judge:
             op, key = "result", "value"
         finally:
             self.calls.pop(ident, None)
+            self.begun.discard(ident)
         try:
             self.outbox.append({"op": op, "id": ident, key: self.codec.encode(value)})
         except TypeError as error:  # what the learner sent came back too deep (or a check's value cannot go)
@@ -328,6 +380,22 @@ def _int(value: Any) -> int:
     return value
 
 
+def _tell(task: asyncio.Task, wait: Any) -> None:
+    """``task`` waits where the learner's process said (``[method, kind, key, unfinished]``), or nowhere."""
+    if wait is None:
+        learner_tasks.told.pop(task, None)
+        return
+    method, kind, key, unfinished = wait
+    name = learner_tasks.task_name(task)
+    learner_tasks.told[task] = learner_tasks.Wait(name, _str(method), _str(kind), _int(key), _int(unfinished))
+
+
+def _str(value: Any) -> str:
+    if type(value) is not str:
+        raise wire.ProtocolError("a string was expected")
+    return value[:200]
+
+
 def _location(value: Any) -> tuple[str, int, str] | None:
     if value is None:
         return None
@@ -346,7 +414,7 @@ def _play(loop: asyncio.AbstractEventLoop, judge: Judge, run: dict, scenario: Ca
 
     async def function(*args: Any, **kwargs: Any) -> Any:
         judge.outbox.append({**run, "args": judge.codec.encode(list(args)), "kwargs": judge.codec.encode(kwargs)})
-        judge.answer = loop.create_future()
+        judge.answer, judge.caller = loop.create_future(), asyncio.current_task()
         try:
             outcome = await judge.answer
         except asyncio.CancelledError as cancel:  # the scenario cancelled the call: so is the learner's run
@@ -400,8 +468,28 @@ def _exit_status(code: int) -> str:
         return f"killed by signal {-code}"
 
 
-async def _waiting(future: asyncio.Future) -> None:
-    await future
+class StandIn:
+    """A task of the judge's loop for one of the learner's tasks. A cancellation leaves it waiting
+    and cancelling, as the learner's task may go on after one; it ends when told (``end``)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, name: str, task_name: str) -> None:
+        self.ended = False
+        self.waiter = loop.create_future()
+        coroutine = self._wait()
+        coroutine.__qualname__ = name
+        self.task = loop.create_task(coroutine, name=task_name)
+
+    async def _wait(self) -> None:
+        while not self.ended:
+            try:
+                await self.waiter  # set directly: the task ends one step after ``end``
+            except asyncio.CancelledError:
+                self.waiter = asyncio.get_running_loop().create_future()
+
+    def end(self) -> None:
+        self.ended = True
+        if not self.waiter.done():
+            self.waiter.set_result(None)
 
 
 def undumpable() -> None:
@@ -475,9 +563,7 @@ def run_remote(
         if ended:  # what it printed is never quoted: the learner's text, not the judge's
             outcome.exit_status = _exit_status(code)
             outcome.ended_early += f" ({outcome.exit_status})"
-        running = [*judge.calls.values(), *judge.stand_ins]
-        for task in running:  # calls still running: cancelled here, as the probes record
-            task.cancel()
+        running = judge.release()
         if running:
             loop.run_until_complete(asyncio.wait(running))
     finally:

@@ -15,6 +15,7 @@ import asyncio
 import gc
 import importlib.util
 import inspect
+import itertools
 import os
 import selectors
 import socket
@@ -22,9 +23,11 @@ import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any, Callable
+from weakref import WeakKeyDictionary
 
 if __name__ == "__main__":  # a script under -I: make the package importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from grader import learner_tasks  # noqa: E402
 from grader.remote import wire  # noqa: E402
 
 
@@ -45,6 +48,9 @@ class Link:
         self.pending: list[bytes] = []  # messages of this loop step, sent together when it ends
         self.run: dict | None = None  # the judge's "run" message
         self._ids = 0
+        self.numbers: WeakKeyDictionary[asyncio.Task, int] = WeakKeyDictionary()  # the learner's tasks, numbered
+        self.numbered = itertools.count(1)
+        self.told: list | None = None  # its tasks as last reported
         self.recorder: Any = None  # grader.blocking.Recorder, once the guards are on
         self.main_task: asyncio.Task | None = None  # the run of the learner's function
         self.session_task: asyncio.Task | None = None  # the harness's task around it
@@ -100,7 +106,11 @@ class Link:
 
     def idle(self) -> None:
         scheduled = self.loop._scheduled  # the loop's timer heap: the head is the next timer
-        self.send({"op": "idle", "next": scheduled[0].when() if scheduled else None, "seen": self.seen})
+        message = {"op": "idle", "next": scheduled[0].when() if scheduled else None, "seen": self.seen}
+        tasks = self.tasks()
+        if tasks != self.told:
+            message["tasks"] = self.told = tasks
+        self.send(message)
 
     def make_proxy(self, number: int, name: str) -> Callable[..., Any]:
         """A judge callable as the learner sees it: a function returning a coroutine that asks the judge."""
@@ -120,7 +130,8 @@ class Link:
         self.begun[name] += 1
         ident, future = self._ids, self.loop.create_future()
         self.waiting[ident] = future
-        self.post({"op": "call", "id": ident, "proxy": number, "args": self.codec.encode(list(args))})
+        inside = getattr(asyncio.current_task().get_coro(), "cr_code", None) is not Link.call.__code__
+        self.post({"op": "call", "id": ident, "proxy": number, "args": self.codec.encode(list(args)), "inside": inside})
         try:
             return await future
         except asyncio.CancelledError:
@@ -143,16 +154,26 @@ class Link:
             self.outcome = error
             report["error"] = self.codec.encode(error)
         report["leaked"] = self.left_running()
-        report["pending"] = self.own_pending()
+        report["tasks"] = self.told = self.tasks()
         report["cancelled"] = self.cancelled_calls()
         self.report("done", report)
 
-    def own_pending(self) -> list[list]:
-        """The learner's own tasks still pending (not those awaiting a judge callable: the judge
-        has a task for each such call), each as [its coroutine's name, whether it is cancelling]."""
-        others = asyncio.all_tasks() - {self.main_task, self.session_task}
-        own = [t for t in others if getattr(t.get_coro(), "cr_code", None) is not Link.call.__code__]
-        return [[getattr(t.get_coro(), "__qualname__", None) or t.get_name(), t.cancelling() > 0] for t in own][:100]
+    def others(self) -> set[asyncio.Task]:
+        """The tasks the learner's code started (not the function's own run, nor the session)."""
+        return asyncio.all_tasks() - {self.main_task, self.session_task}
+
+    def tasks(self) -> list[list]:
+        """What the judge mirrors: the function's own run (number 0), then the learner's own tasks (not
+        those that are a judge callable's call: the judge has a task for each), each as [number, its
+        coroutine's name, its name, whether it is cancelling, where it waits]."""
+        entries = []
+        if self.main_task is not None and not self.main_task.done():
+            entries.append([0, "", "", False, _wait(self.main_task)])
+        for task in self.others():
+            if getattr(task.get_coro(), "cr_code", None) is not Link.call.__code__:
+                number = self.numbers.get(task) or self.numbers.setdefault(task, next(self.numbered))
+                entries.append([number, learner_tasks.task_name(task), task.get_name(), task.cancelling() > 0, _wait(task)])
+        return sorted(entries)[:100]
 
     def cancelled_calls(self) -> list[int]:
         """The calls whose futures are cancelled, for the judge to cancel with the report: a
@@ -188,9 +209,8 @@ class Link:
         self.report("ended", {"leaked": leaked, "ignored_cancel": not self.main_task.done()})
 
     def left_running(self) -> list[str]:
-        """The learner's tasks still pending (not the function's own run, nor the session)."""
-        others = asyncio.all_tasks() - {self.main_task, self.session_task}
-        return sorted(_task_name(t) for t in others)[:100]
+        """The names of the tasks the learner's code started that are still pending."""
+        return sorted(_task_name(t) for t in self.others())[:100]
 
     def report(self, op: str, report: dict[str, Any]) -> None:
         """Send ``done`` or ``ended``: ``report``, the calls never awaited and what this process's
@@ -232,6 +252,11 @@ def _neutralise(value: Any) -> None:
 
 def _where(location: Any) -> list | None:
     return None if location is None else [location.file, location.line, location.function]
+
+
+def _wait(task: asyncio.Task) -> list | None:
+    wait = learner_tasks.wait_of(task)
+    return None if wait is None else [wait.method, wait.kind, wait.key, wait.unfinished]
 
 
 def _task_name(task: asyncio.Task) -> str:

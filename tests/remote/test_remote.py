@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from grader import learner_tasks
 from grader.loop import run_coroutine
 from grader.probes import Probe
 from grader.remote import judge
@@ -311,6 +312,163 @@ def test_a_call_cancelled_just_before_the_return_is_already_stopping(module_of):
     exec(path.read_text(), scope)
     in_process = run_coroutine(lambda: scenario_of(Probe(delay=5.0), here)(scope["give_up"]), files=frozenset())
     assert run.value == in_process.value == "gave up" and apart == here == [("fetch('a')", 1)]
+
+
+def both_ways(path, name, scenario_of):
+    """``scenario_of(fetch, seen)`` run on the learner function ``name`` judged apart and in one
+    process, each with a fresh Probe of 1 s: the two runs and what each scenario put in ``seen``."""
+    apart, here = [], []
+    run = run_remote(path, name, (), scenario=scenario_of(Probe(delay=1.0), apart))
+    scope: dict = {}
+    exec(path.read_text(), scope)
+    in_process = run_coroutine(lambda: scenario_of(Probe(delay=1.0), here)(scope[name]), files=frozenset())
+    return run, in_process, apart, here
+
+
+def test_the_learners_tasks_are_seen_where_they_wait(module_of):
+    """A scenario that looks at the learner's tasks while its function is stuck (exercise 07) sees
+    them as in one process: named, and paused in Queue.get or Queue.join (grader.learner_tasks)."""
+    path = module_of("""
+        async def stuck(process):
+            queue = asyncio.Queue()
+            for item in "abc":
+                queue.put_nowait(item)
+
+            async def consumer():
+                while True:
+                    await process(await queue.get())  # and never task_done()
+
+            tasks = [asyncio.create_task(consumer(), name=f"consumer {n}") for n in range(2)]
+            await queue.join()
+    """)
+
+    def scenario_of(process, seen):
+        async def scenario(function):
+            before = asyncio.all_tasks()
+
+            async def main():
+                await function(process)
+
+            task = asyncio.create_task(main())
+            await asyncio.sleep(10)
+            tasks = learner_tasks.own(asyncio.all_tasks() - before)
+            seen.append(sorted((w.task.rsplit(".", 1)[-1], w.method, w.kind, w.unfinished) for w in learner_tasks.waits(tasks)))
+            seen.append(sorted(t.get_name() for t in tasks - {task}))
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        return scenario
+
+    run, in_process, apart, here = both_ways(path, "stuck", scenario_of)
+    assert apart == here == [
+        [("consumer", "get", "Queue", 3), ("consumer", "get", "Queue", 3), ("main", "join", "Queue", 3)],
+        ["consumer 0", "consumer 1"],
+    ]
+
+
+def test_a_call_awaited_inside_a_learner_task_is_not_a_task_of_the_learners(module_of):
+    """In one process ``await fetch("a")`` runs inside the learner's task; judged apart the judge's
+    task serving it is left out by learner_tasks.own, and a call that is a task of its own is kept."""
+    path = module_of("""
+        async def start(fetch):
+            async def worker():
+                await fetch("a")
+
+            asyncio.create_task(worker())
+            asyncio.create_task(fetch("b"))
+            await asyncio.sleep(0.5)
+            return "started"
+    """)
+
+    def scenario_of(fetch, seen):
+        async def scenario(function):
+            before = asyncio.all_tasks()
+            value = await function(fetch)
+            seen.extend(sorted(learner_tasks.task_name(t) for t in learner_tasks.own(asyncio.all_tasks() - before)))
+            return value
+        return scenario
+
+    run, in_process, apart, here = both_ways(path, "start", scenario_of)
+    assert run.value == in_process.value == "started"
+    assert apart == here == ["fetch('b')", "start.<locals>.worker"]
+
+
+def test_a_task_cancelled_as_the_function_returns_is_still_pending_and_cancelling(module_of):
+    """Exercise 07's consumers cancelled and not awaited: the scenario sees them pending, cancelling."""
+    path = module_of("""
+        async def leave(fetch):
+            async def worker():
+                await asyncio.sleep(100)
+
+            tasks = [asyncio.create_task(worker()) for _ in range(2)]
+            await asyncio.sleep(1)
+            for task in tasks:
+                task.cancel()
+            return "left"
+    """)
+
+    def scenario_of(fetch, seen):
+        async def scenario(function):
+            before = asyncio.all_tasks()
+            value = await function(fetch)
+            seen.extend(sorted((learner_tasks.task_name(t), t.cancelling()) for t in asyncio.all_tasks() - before))
+            return value
+        return scenario
+
+    run, in_process, apart, here = both_ways(path, "leave", scenario_of)
+    assert apart == here == [("leave.<locals>.worker", 1)] * 2
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_a_call_cancelled_in_the_same_step_began_first_every_time(module_of, attempt):
+    """A call and its cancellation in one run of the learner's code: in one process the call begins
+    (up to its first await) before the cancel reaches it. Judged apart that once depended on whether
+    the two messages came in one read or two; the judge now takes every message before running anything."""
+    path = module_of("""
+        async def flinch(fetch):
+            task = asyncio.create_task(fetch("a"))
+            await asyncio.sleep(0)
+            task.cancel()
+            await asyncio.sleep(1)
+            return "flinched"
+    """)
+
+    def scenario_of(fetch, seen):
+        async def scenario(function):
+            value = await function(fetch)
+            seen.extend(kinds(fetch))
+            return value
+        return scenario
+
+    run, in_process, apart, here = both_ways(path, "flinch", scenario_of)
+    assert apart == here == [("start", "a", 0.0), ("cancel", "a", 0.0)]
+
+
+@pytest.mark.parametrize("pause", [0, 0.5])
+def test_what_the_learner_did_before_returning_has_happened_when_the_scenario_goes_on(module_of, pause):
+    """A worker cancelled and awaited just before the return: its call of fetch is recorded as
+    cancelled before the scenario goes on (exercise 07 cuts its log at the return), also when the
+    call, its cancel and the return all come from one run of the learner's code (pause 0)."""
+    path = module_of(f"""
+        async def stop(fetch):
+            async def worker():
+                await fetch("a")
+
+            task = asyncio.create_task(worker())
+            await asyncio.sleep({pause})
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            return "stopped"
+    """)
+
+    def scenario_of(fetch, seen):
+        async def scenario(function):
+            value = await function(fetch)
+            seen.extend(kinds(fetch))
+            return value
+        return scenario
+
+    run, in_process, apart, here = both_ways(path, "stop", scenario_of)
+    assert apart == here == [("start", "a", 0.0), ("cancel", "a", pause)]
 
 
 CLEAN_UP = """

@@ -1,8 +1,10 @@
 # expect-fail: test_pipeline_consumers_wait_for_pages: your consumers look for pages now and then (polling)
-# expect-fail: test_pipeline_runs_producers_together: never with a sleep or by polling
 # expect-pass: test_pipeline_stops_when_done[more-pages]
 # expect-pass: test_process_all_runs_workers_at_once[3-workers]
 # visible-fail: test_run_pipeline_consumers_wait_for_pages: your consumer looks for pages now and then (polling)
+# (test_pipeline_runs_producers_together: its pages arrive at 1 s, when a consumer polling every 0.1 s
+# looks too. In one process the order of those two events at the same loop time decided its verdict;
+# judged apart the judge's answers come first. The check for polling is consumers_wait_for_pages.)
 import asyncio
 
 
