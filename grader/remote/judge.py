@@ -223,7 +223,8 @@ class Judge:
             serve = self._serve(ident, target, args)
             name = getattr(target, "name", None) or getattr(target, "__name__", "function")
             serve.__qualname__ = f"{name}({', '.join(map(wire.short, args))})"  # as a Probe names its calls
-            self.calls[ident] = self.loop.create_task(serve)
+            own_name = _str(message["name"]) if "name" in message else None  # the learner's name for its task
+            self.calls[ident] = self.loop.create_task(serve, name=own_name)
             if message.get("inside") is not False:  # in one process it runs inside the learner's task
                 learner_tasks.serving.add(self.calls[ident])
         elif op == "cancel":

@@ -130,8 +130,11 @@ class Link:
         self.begun[name] += 1
         ident, future = self._ids, self.loop.create_future()
         self.waiting[ident] = future
-        inside = getattr(asyncio.current_task().get_coro(), "cr_code", None) is not Link.call.__code__
-        self.post({"op": "call", "id": ident, "proxy": number, "args": self.codec.encode(list(args)), "inside": inside})
+        message = {"op": "call", "id": ident, "proxy": number, "args": self.codec.encode(list(args)), "inside": True}
+        task = asyncio.current_task()
+        if getattr(task.get_coro(), "cr_code", None) is Link.call.__code__:  # the call is a task of its own
+            message.update(inside=False, name=task.get_name())
+        self.post(message)
         try:
             return await future
         except asyncio.CancelledError:

@@ -325,6 +325,15 @@ def both_ways(path, name, scenario_of):
     return run, in_process, apart, here
 
 
+def events_at_return(fetch, seen):
+    """A scenario that puts the probe's events as the learner's function returns in ``seen``."""
+    async def scenario(function):
+        value = await function(fetch)
+        seen.extend(kinds(fetch))
+        return value
+    return scenario
+
+
 def test_the_learners_tasks_are_seen_where_they_wait(module_of):
     """A scenario that looks at the learner's tasks while its function is stuck (exercise 07) sees
     them as in one process: named, and paused in Queue.get or Queue.join (grader.learner_tasks)."""
@@ -392,6 +401,25 @@ def test_a_call_awaited_inside_a_learner_task_is_not_a_task_of_the_learners(modu
     assert apart == here == ["fetch('b')", "start.<locals>.worker"]
 
 
+def test_a_call_that_is_a_task_of_its_own_has_the_name_the_learner_gave_it(module_of):
+    """Exercise 04 names its tasks (``create_task(fetch(item), name=f"fetch {item}")``) and reads the
+    name of the task a fetch runs in: judged apart, the judge's task serving that call."""
+    path = module_of("""
+        async def named(fetch):
+            return await asyncio.gather(asyncio.create_task(fetch("a"), name="fetch a"), fetch("b"))
+    """)
+
+    def named_probe():  # each call returns the name of the task it runs in
+        return Probe(result=lambda item: asyncio.current_task().get_name())
+
+    run = run_remote(path, "named", (named_probe(),))
+    scope: dict = {}
+    exec(path.read_text(), scope)
+    in_process = run_coroutine(lambda: scope["named"](named_probe()), files=frozenset())
+    for value in (run.value, in_process.value):
+        assert value[0] == "fetch a" and value[1].startswith("Task-")  # gather names its own tasks so
+
+
 def test_a_task_cancelled_as_the_function_returns_is_still_pending_and_cancelling(module_of):
     """Exercise 07's consumers cancelled and not awaited: the scenario sees them pending, cancelling."""
     path = module_of("""
@@ -432,14 +460,7 @@ def test_a_call_cancelled_in_the_same_step_began_first_every_time(module_of, att
             return "flinched"
     """)
 
-    def scenario_of(fetch, seen):
-        async def scenario(function):
-            value = await function(fetch)
-            seen.extend(kinds(fetch))
-            return value
-        return scenario
-
-    run, in_process, apart, here = both_ways(path, "flinch", scenario_of)
+    run, in_process, apart, here = both_ways(path, "flinch", events_at_return)
     assert apart == here == [("start", "a", 0.0), ("cancel", "a", 0.0)]
 
 
@@ -460,14 +481,7 @@ def test_what_the_learner_did_before_returning_has_happened_when_the_scenario_go
             return "stopped"
     """)
 
-    def scenario_of(fetch, seen):
-        async def scenario(function):
-            value = await function(fetch)
-            seen.extend(kinds(fetch))
-            return value
-        return scenario
-
-    run, in_process, apart, here = both_ways(path, "stop", scenario_of)
+    run, in_process, apart, here = both_ways(path, "stop", events_at_return)
     assert apart == here == [("start", "a", 0.0), ("cancel", "a", pause)]
 
 
