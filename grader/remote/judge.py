@@ -202,7 +202,7 @@ class Judge:
                 return
             try:
                 self._handle(message)
-            except (wire.ProtocolError, LookupError, TypeError, ValueError, AttributeError) as error:
+            except (wire.ProtocolError, LookupError, TypeError, ValueError, AttributeError, ArithmeticError) as error:
                 self._broke(error)
                 return
 
@@ -301,7 +301,7 @@ class Judge:
 
     def _report(self, message: dict) -> dict:
         report: dict[str, Any] = {
-            "unawaited": {str(k)[:100]: _int(v) for k, v in message["unawaited"].items()},
+            "unawaited": {str(k)[:100]: _count(v) for k, v in message["unawaited"].items()},
         }
         if "leaked" in message:
             report["leaked"] = [name[:200] for name in message["leaked"] if type(name) is str][:100]
@@ -391,6 +391,12 @@ def _tell(task: asyncio.Task, wait: Any) -> None:
     learner_tasks.told[task] = learner_tasks.Wait(name, _str(method), _str(kind), _int(key), _int(unfinished))
 
 
+def _count(value: Any) -> int:
+    if _int(value) < 0:
+        raise wire.ProtocolError("a count below 0")
+    return value
+
+
 def _str(value: Any) -> str:
     if type(value) is not str:
         raise wire.ProtocolError("a string was expected")
@@ -405,9 +411,13 @@ def _location(value: Any) -> tuple[str, int, str] | None:
 
 
 def _time(value: Any) -> float:
-    if type(value) not in (int, float) or not math.isfinite(value):
+    try:
+        time = float(value) if type(value) in (int, float) else math.nan
+    except OverflowError:  # an int past any float
+        time = math.inf
+    if not math.isfinite(time):
         raise wire.ProtocolError("a time was expected")
-    return float(value)
+    return time
 
 
 def _play(loop: asyncio.AbstractEventLoop, judge: Judge, run: dict, scenario: Callable, limit: float) -> Outcome:
