@@ -103,6 +103,8 @@ class Judge:
         self._timed_select = selector.select
         selector.select = self._select
         loop.add_reader(sock.fileno(), self._receive)
+        self.readable = select.poll()  # the socket alone, while the learner runs
+        self.readable.register(sock, select.POLLIN)
 
     @property
     def stopped(self) -> bool:
@@ -155,7 +157,7 @@ class Judge:
             if left <= 0:
                 self._stop(held=time.monotonic() - self.busy_since)
                 return
-            if select.select([self.sock], [], [], left)[0]:
+            if self.readable.poll(left * 1000):
                 self._receive()
 
     def _flush(self) -> None:
@@ -278,10 +280,9 @@ class Judge:
             reported.add(number)
             if number not in self.mirrors:
                 self.mirrors[number] = StandIn(self.loop, _str(name), _str(task_name))
-            task = self.mirrors[number].task
-            if cancelling is True and not task.cancelling():
-                self.loop.call_soon(task.cancel)  # after its first step: it goes on waiting, cancelling
-            _tell(task, wait)
+            if cancelling is True:
+                self.mirrors[number].cancel()
+            _tell(self.mirrors[number].task, wait)
         if self.caller is not None:
             _tell(self.caller, main_wait)
         for number in set(self.mirrors) - reported:  # ended there: ended here before the scenario goes on
@@ -484,11 +485,17 @@ class StandIn:
     and cancelling, as the learner's task may go on after one; it ends when told (``end``)."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop, name: str, task_name: str) -> None:
-        self.ended = False
+        self.ended = self.cancelled = False
         self.waiter = loop.create_future()
         coroutine = self._wait()
         coroutine.__qualname__ = name
         self.task = loop.create_task(coroutine, name=task_name)
+
+    def cancel(self) -> None:
+        """Its task was cancelled there: once, after the stand-in's first step (so it goes on waiting)."""
+        if not self.cancelled:
+            self.cancelled = True
+            self.task.get_loop().call_soon(self.task.cancel)
 
     async def _wait(self) -> None:
         while not self.ended:
