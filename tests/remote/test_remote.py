@@ -287,6 +287,28 @@ def test_a_task_left_running_goes_on_until_the_scenario_ends(module_of):
     assert kinds(fetch) == [("start", "b", 1.0), ("cancel", "b", 2.0)]
 
 
+def both_ways(path, name, scenario_of, delay=1.0):
+    """``scenario_of(fetch, seen)`` run on the learner function ``name`` judged apart and in one
+    process, each with a fresh Probe of ``delay`` s: the two runs and what each scenario put in ``seen``."""
+    apart, here = [], []
+    run = run_remote(path, name, (), scenario=scenario_of(Probe(delay=delay), apart))
+    scope: dict = {}
+    exec(path.read_text(), scope)
+    in_process = run_coroutine(lambda: scenario_of(Probe(delay=delay), here)(scope[name]), files=frozenset())
+    return run, in_process, apart, here
+
+
+def pending_at_return(fetch, seen):
+    """A scenario that puts the tasks pending as the learner's function returns in ``seen``, each as
+    (its coroutine's name, how many cancellations it was asked)."""
+    async def scenario(function):
+        before = asyncio.all_tasks()
+        value = await function(fetch)
+        seen.extend(sorted((learner_tasks.task_name(t), t.cancelling()) for t in asyncio.all_tasks() - before))
+        return value
+    return scenario
+
+
 def test_a_call_cancelled_just_before_the_return_is_already_stopping(module_of):
     """What the scenario sees pending as the function returns: the judge's task serving fetch('a'),
     named and cancelling as the learner's own task is in one process."""
@@ -298,31 +320,8 @@ def test_a_call_cancelled_just_before_the_return_is_already_stopping(module_of):
             return "gave up"
     """)
 
-    def scenario_of(fetch, pending):
-        async def scenario(function):
-            before = asyncio.all_tasks()
-            value = await function(fetch)
-            pending.extend((t.get_coro().__qualname__, t.cancelling()) for t in asyncio.all_tasks() - before)
-            return value
-        return scenario
-
-    apart, here = [], []
-    run = run_remote(path, "give_up", (), scenario=scenario_of(Probe(delay=5.0), apart))
-    scope: dict = {}
-    exec(path.read_text(), scope)
-    in_process = run_coroutine(lambda: scenario_of(Probe(delay=5.0), here)(scope["give_up"]), files=frozenset())
+    run, in_process, apart, here = both_ways(path, "give_up", pending_at_return, delay=5.0)
     assert run.value == in_process.value == "gave up" and apart == here == [("fetch('a')", 1)]
-
-
-def both_ways(path, name, scenario_of):
-    """``scenario_of(fetch, seen)`` run on the learner function ``name`` judged apart and in one
-    process, each with a fresh Probe of 1 s: the two runs and what each scenario put in ``seen``."""
-    apart, here = [], []
-    run = run_remote(path, name, (), scenario=scenario_of(Probe(delay=1.0), apart))
-    scope: dict = {}
-    exec(path.read_text(), scope)
-    in_process = run_coroutine(lambda: scenario_of(Probe(delay=1.0), here)(scope[name]), files=frozenset())
-    return run, in_process, apart, here
 
 
 def events_at_return(fetch, seen):
@@ -434,15 +433,7 @@ def test_a_task_cancelled_as_the_function_returns_is_still_pending_and_cancellin
             return "left"
     """)
 
-    def scenario_of(fetch, seen):
-        async def scenario(function):
-            before = asyncio.all_tasks()
-            value = await function(fetch)
-            seen.extend(sorted((learner_tasks.task_name(t), t.cancelling()) for t in asyncio.all_tasks() - before))
-            return value
-        return scenario
-
-    run, in_process, apart, here = both_ways(path, "leave", scenario_of)
+    run, in_process, apart, here = both_ways(path, "leave", pending_at_return)
     assert apart == here == [("leave.<locals>.worker", 1)] * 2
 
 
