@@ -7,7 +7,9 @@ join): judged apart, both come from the stand-ins the judge keeps for the learne
 Where two events fall on the same instant of loop time (a page arrives at 1 s, when a consumer that
 polls every 0.1 s, or whose ``wait_for`` timeout is 1 s, looks too), one process runs them in the order
 of its ready queue; judged apart the judge's answers come first. That order picks which page a check
-names or draws first, and in the cases listed here the check's verdict or its first paragraph."""
+names or draws first, and in the cases listed here the check's verdict or its first paragraph. The
+order in one process is not the same on every Python (3.12 rebuilt ``wait_for`` on ``timeout``: there
+``stops_on_timeout`` gets the same text both ways), so a listed case may differ; no other may."""
 
 import pytest
 
@@ -48,6 +50,6 @@ def test_the_suite_judged_apart_says_what_it_says_in_one_process(path, tmp_path,
     here, apart = both_ways(path, tmp_path, EXERCISE, CHECKS, server)
     assert len(here) == 16
     verdicts = {name for name in here if here[name][0] != apart[name][0]}
-    assert verdicts == OTHER_VERDICT.get(path.stem, set()), {n: (here[n], apart[n]) for n in verdicts}
+    assert verdicts <= OTHER_VERDICT.get(path.stem, set()), {n: (here[n], apart[n]) for n in verdicts}
     texts = {name for name in here if _first_paragraph(here[name]) != _first_paragraph(apart[name])} - verdicts
-    assert texts == SAME_INSTANT_TEXT.get(path.stem, set()), {n: (here[n], apart[n]) for n in texts}
+    assert texts <= SAME_INSTANT_TEXT.get(path.stem, set()), {n: (here[n], apart[n]) for n in texts}
